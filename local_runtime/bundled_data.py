@@ -1,0 +1,74 @@
+"""The data bundled under `data/`: where each case study's files go, checked against SHA256SUMS.
+
+A user may point `--data-dir` at their own copy (e.g. with the full Kaggle credit-card file); files
+listed in the checksum manifest are verified, other files are staged as they are and left to the
+preprocessing step's schema checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+MANIFEST = "SHA256SUMS"
+
+# case study id -> files (relative to the data dir) its preprocessing reads from its raw/ prefix
+RAW_FILES: dict[str, tuple[str, ...]] = {
+    "population-segmentation": ("census/acs2015_county_data.csv",),
+    "fraud-detection": ("creditcard/creditcard_sample_all492fraud_1230normal.csv.gz",),
+    "moon-classification": ("moons/train.csv", "moons/test.csv"),
+    "power-forecasting": ("power/daily_mean_global_active_power.csv",),
+}
+
+
+class DataError(Exception):
+    """A bundled data file is missing or is not the file the manifest names."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(data_dir: Path) -> dict[str, str]:
+    path = data_dir / MANIFEST
+    if not path.exists():
+        return {}
+    sums: dict[str, str] = {}
+    for line_no, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64:
+            raise DataError(f"{path}, line {line_no}: expected '<sha256>  <file>', got {line!r}")
+        sums[name.removeprefix("./")] = digest
+    return sums
+
+
+def verify(data_dir: Path, relative: str, manifest: dict[str, str]) -> Path:
+    path = data_dir / relative
+    if not path.is_file():
+        raise DataError(f"{path}: file not found (the {relative} data set is expected there)")
+    expected = manifest.get(relative)
+    if expected is not None and (actual := sha256_of(path)) != expected:
+        raise DataError(
+            f"{path}: sha256 {actual} does not match {expected} in {data_dir / MANIFEST}; "
+            "the file is damaged or not the bundled data set"
+        )
+    return path
+
+
+def stage_raw_data(case_id: str, data_dir: Path, dest: Path) -> list[Path]:
+    """Copy a case's raw files, verified, into `dest` (the local S3 folder of its raw/ prefix)."""
+    if case_id not in RAW_FILES:
+        raise DataError(f"unknown case study {case_id!r}; known: {', '.join(RAW_FILES)}")
+    manifest = read_manifest(data_dir)
+    sources = [verify(data_dir, rel, manifest) for rel in RAW_FILES[case_id]]
+    dest.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy2(src, dest / src.name)) for src in sources]

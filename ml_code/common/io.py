@@ -1,0 +1,70 @@
+"""Atomic writes and checked readers: a step either writes complete outputs or none."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ml_code.common.errors import InputError
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it into place only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def write_jsonlines(path: Path, records: Iterable[Any]) -> None:
+    write_text(path, "".join(json.dumps(r) + "\n" for r in records))
+
+
+def read_jsonlines(path: Path) -> list[dict[str, Any]]:
+    """Parse a JSON-lines file, naming the line of the first record that is not a JSON object."""
+    records = []
+    with path.open() as fh:
+        for row, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(str(path), f"not valid JSON ({exc.msg})", row=row) from None
+            if not isinstance(record, dict):
+                raise InputError(str(path), "not a JSON object", row=row)
+            records.append(record)
+    if not records:
+        raise InputError(str(path), "file is empty", expected="at least one JSON line")
+    return records
+
+
+def single_file(folder: Path, patterns: tuple[str, ...]) -> Path:
+    """The one data file in a channel folder, matching one of `patterns` (e.g. `*.csv`)."""
+    if not folder.is_dir():
+        raise InputError(str(folder), "input folder does not exist")
+    found = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
+    if len(found) != 1:
+        names = ", ".join(p.name for p in found) or "none"
+        raise InputError(str(folder), f"found {len(found)} matching files ({names})", expected=f"exactly one of {patterns}")
+    return found[0]
