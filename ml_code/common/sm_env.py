@@ -67,6 +67,12 @@ def hyperparameters() -> dict[str, str]:
     return {str(k): str(v) for k, v in json.loads(path.read_text()).items()}
 
 
+def input_data_config() -> dict[str, dict[str, str]]:
+    """Per-channel settings (ContentType, ...) from `input/config/inputdataconfig.json`."""
+    path = opt_ml() / "input" / "config" / "inputdataconfig.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def channel_dir(channel: str) -> Path:
     return Path(os.environ.get(f"SM_CHANNEL_{channel.upper()}", opt_ml() / "input" / "data" / channel))
 

@@ -1,0 +1,1 @@
+"""Benchmarks: quality figures of the case studies on the bundled data."""

@@ -1,0 +1,111 @@
+"""Quality benchmark of the population segmentation: the whole chain on the bundled census data.
+
+Runs every step through its real entry point, in job folders shaped like SageMaker's (training jobs
+under `ML_CODE_OPT_ML`, processing steps with `--input-dir/--output-dir`), and projects/assigns the
+counties through the models' inference handlers, as a batch transform would. Hyperparameters are
+the case study's: PCA with 33 components, k-means with k=8 on the top 7 components.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ml_code.builtin import kmeans, pca
+from ml_code.common import sm_env
+from ml_code.population_segmentation import evaluate, preprocess, select_components
+
+PCA_HYPERPARAMETERS = {"feature_dim": "34", "num_components": "33", "mini_batch_size": "300"}
+KMEANS_HYPERPARAMETERS = {"k": "8", "feature_dim": "7", "eval_metrics": '["msd","ssd"]'}
+TRANSFORM_ROWS = 500  # rows per request, like batch transform's mini-batches under MaxPayloadInMB
+
+
+@contextlib.contextmanager
+def _opt_ml(root: Path) -> Iterator[None]:
+    previous = os.environ.get(sm_env.ROOT_ENV)
+    os.environ[sm_env.ROOT_ENV] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(sm_env.ROOT_ENV, None)
+        else:
+            os.environ[sm_env.ROOT_ENV] = previous
+
+
+def _check(rc: int, step: str) -> None:
+    if rc != 0:
+        raise RuntimeError(f"{step} exited with {rc}")
+
+
+def _train(module: ModuleType, root: Path, hyperparameters: dict[str, str], train: Path) -> Path:
+    """A training job: write its config and channel, run `<module> train`, return its model folder."""
+    config = root / "input" / "config"
+    config.mkdir(parents=True)
+    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    channels = {"train": {"ContentType": "text/csv;label_size=0"}}
+    (config / "inputdataconfig.json").write_text(json.dumps(channels))
+    shutil.copytree(train, root / "input" / "data" / "train")
+    with _opt_ml(root):
+        _check(module.main(["train"]), f"{module.__name__} train")
+    return root / "model"
+
+
+def _transform(module: ModuleType, model_dir: Path, source: Path, out_dir: Path) -> None:
+    """Batch transform with SplitType=Line and accept application/jsonlines: `<file>.out`."""
+    model = module.model_fn(str(model_dir))
+    lines = source.read_text().splitlines(keepends=True)
+    out = b""
+    for start in range(0, len(lines), TRANSFORM_ROWS):
+        data = module.input_fn("".join(lines[start : start + TRANSFORM_ROWS]), "text/csv")
+        out += module.output_fn(module.predict_fn(data, model), "application/jsonlines")
+    out_dir.mkdir(parents=True)
+    (out_dir / f"{source.name}.out").write_bytes(out)
+
+
+def _dirs(flag: str, folders: dict[str, Path]) -> list[str]:
+    return [arg for name, path in folders.items() for arg in (flag, f"{name}={path}")]
+
+
+def run(data_dir: Path, workdir: Path) -> dict[str, Any]:
+    pre, sel, ev = workdir / "preprocess", workdir / "select", workdir / "evaluate"
+    argv = _dirs("--input-dir", {"raw": data_dir / "census"})
+    _check(
+        preprocess.main(argv + _dirs("--output-dir", {"train": pre / "train", "meta": pre / "meta"})),
+        "preprocess",
+    )
+    started = time.perf_counter()
+    pca_model = _train(pca, workdir / "pca-job", PCA_HYPERPARAMETERS, pre / "train")
+    pca_seconds = time.perf_counter() - started
+    _transform(pca, pca_model, pre / "train" / "census_scaled.csv", workdir / "projections")
+    argv = ["--top-k", "7", *_dirs("--input-dir", {"projections": workdir / "projections"})]
+    argv += _dirs("--output-dir", {"train": sel / "train", "meta": sel / "meta"})
+    _check(select_components.main(argv), "select_components")
+    started = time.perf_counter()
+    kmeans_model = _train(kmeans, workdir / "kmeans-job", KMEANS_HYPERPARAMETERS, sel / "train")
+    kmeans_seconds = time.perf_counter() - started
+    _transform(kmeans, kmeans_model, sel / "train" / "components.csv", workdir / "assignments")
+    inputs = {"meta": pre / "meta", "scaled": pre / "train", "components": sel / "train",
+              "assignments": workdir / "assignments", "variance": sel / "meta"}  # fmt: skip
+    outputs = {"evaluation": ev / "evaluation", "clusters": ev / "clusters", "report": ev / "report"}
+    _check(evaluate.main(_dirs("--input-dir", inputs) + _dirs("--output-dir", outputs)), "evaluate")
+    report = json.loads((ev / "evaluation" / "evaluation.json").read_text())
+    return {
+        "explained_variance_top_7": report["metrics"]["explained_variance_top_k"],
+        "silhouette": report["metrics"]["silhouette"],
+        "cluster_sizes": list(report["cluster_sizes"].values()),
+        "train_seconds": round(pca_seconds + kmeans_seconds, 3),
+    }
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory(prefix="bench-population-") as tmp:
+        print(json.dumps(run(Path(__file__).resolve().parents[2] / "data", Path(tmp)), indent=2))

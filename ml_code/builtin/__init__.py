@@ -1,0 +1,1 @@
+"""Local equivalents of SageMaker built-in algorithms: same hyperparameters, channels, model I/O."""

@@ -1,0 +1,188 @@
+"""Training-side inputs shared by the local built-in algorithms: channel CSV files, their content
+type and SageMaker's string hyperparameters.
+
+Stable API for the other built-ins (`linear_learner`, `deepar`):
+- `read_feature_csv(folder) -> np.ndarray` every CSV row of a channel as floats, raising InputError
+  naming file, row and column on a bad cell;
+- `read_channel(channel, feature_dim, label_size=0) -> np.ndarray` the above, checked against the
+  channel's declared content type and the `feature_dim` hyperparameter;
+- `csv_label_size(channel, content_type, default) -> int` the `label_size` of a `text/csv` channel;
+- `channel_content_type(channel) -> str | None` from `inputdataconfig.json`;
+- `Hyperparameters(raw)` with `.integer / .number / .boolean / .choice / .json_list`.
+
+Built-in algorithms take CSV without a header; every file in the channel folder is read, in name
+order, as SageMaker streams a channel's S3 objects into the container.
+See https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-training.html
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml_code.common import sm_env
+from ml_code.common.errors import InputError
+
+HYPERPARAMETERS_FILE = "hyperparameters.json"
+
+
+def channel_content_type(channel: str) -> str | None:
+    """The channel's ContentType from `input/config/inputdataconfig.json`, or None if not given."""
+    value = sm_env.input_data_config().get(channel, {}).get("ContentType")
+    return str(value) if value else None
+
+
+def csv_label_size(channel: str, content_type: str | None, default: int = 0) -> int:
+    """`label_size` of a `text/csv` channel (`text/csv;label_size=0`); other formats are refused.
+    Without the parameter, `default`: the algorithm's own layout (no label for PCA and k-means, the
+    label first for LinearLearner)."""
+    if content_type is None:
+        return default
+    kind, *params = [part.strip() for part in content_type.split(";")]
+    if kind.lower() != "text/csv":
+        raise InputError(
+            f"channel {channel}",
+            f"content type {content_type!r} is not supported locally",
+            expected="text/csv",
+        )
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip() == "label_size":
+            if not value.strip().isdigit():
+                raise InputError(
+                    f"channel {channel}", f"bad label_size in {content_type!r}", expected="an integer"
+                )
+            return int(value)
+    return default
+
+
+def _channel_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(str(folder), "channel folder does not exist")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise InputError(str(folder), "channel has no files", expected="at least one CSV file")
+    return files
+
+
+def _locate_bad_cell(path: Path, width: int | None) -> InputError:
+    """Scan row by row (only after the fast parser failed) to name the first offending cell."""
+    with path.open() as fh:
+        for row, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            cells = line.rstrip("\r\n").split(",")
+            if width is not None and len(cells) != width:
+                return InputError(str(path), f"{len(cells)} columns", row=row, expected=f"{width} columns")
+            width = len(cells)
+            for col, cell in enumerate(cells):
+                try:
+                    value = float(cell)
+                except ValueError:
+                    return InputError(str(path), f"{cell!r} is not a number", row=row, field=f"column {col}")
+                if not np.isfinite(value):
+                    return InputError(str(path), f"{cell!r} is not finite", row=row, field=f"column {col}")
+    return InputError(str(path), "could not be parsed as CSV", expected="comma-separated numbers, no header")
+
+
+def _read_one(path: Path, width: int | None) -> np.ndarray:
+    try:
+        frame = pd.read_csv(path, header=None, dtype=float, skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
+        raise InputError(str(path), "file is empty", expected="at least one CSV row") from None
+    except (ValueError, pd.errors.ParserError):
+        raise _locate_bad_cell(path, width) from None
+    values = frame.to_numpy(dtype=float)
+    if (width is not None and values.shape[1] != width) or not np.isfinite(values).all():
+        raise _locate_bad_cell(path, width)
+    return values
+
+
+def read_feature_csv(folder: Path) -> np.ndarray:
+    """All rows of all files in a channel folder as one float matrix (rows x columns)."""
+    width: int | None = None
+    parts = []
+    for path in _channel_files(folder):
+        part = _read_one(path, width)
+        width = part.shape[1]
+        parts.append(part)
+    return np.vstack(parts)
+
+
+def read_channel(channel: str, feature_dim: int, *, label_size: int = 0) -> np.ndarray:
+    """A channel's rows, checked against its declared `label_size` and against `feature_dim`
+    (+ label columns, which come first)."""
+    declared = csv_label_size(channel, channel_content_type(channel), label_size)
+    if declared != label_size:
+        raise InputError(
+            f"channel {channel}", f"label_size={declared}", field="label_size", expected=f"{label_size}"
+        )
+    folder = sm_env.channel_dir(channel)
+    x = read_feature_csv(folder)
+    if x.shape[1] != feature_dim + label_size:
+        got = f"data has {x.shape[1]} columns"
+        raise InputError(
+            str(folder), got, field="feature_dim", expected=f"{feature_dim} + {label_size} label"
+        )
+    return x
+
+
+class Hyperparameters:
+    """SageMaker passes every hyperparameter as a string; parse each once, naming it on failure."""
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self.raw = raw
+
+    def _error(self, name: str, expected: str) -> InputError:
+        return InputError(
+            HYPERPARAMETERS_FILE, f"bad value {self.raw.get(name)!r}", field=name, expected=expected
+        )
+
+    def _get(self, name: str, default: str | None) -> str:
+        value = self.raw.get(name, default)
+        if value is None:
+            raise InputError(HYPERPARAMETERS_FILE, "required hyperparameter is missing", field=name)
+        return value.strip()
+
+    def integer(self, name: str, default: int | None = None, *, minimum: int = 1) -> int:
+        value = self._get(name, None if default is None else str(default))
+        try:
+            number = int(value)
+        except ValueError:
+            raise self._error(name, f"an integer >= {minimum}") from None
+        if number < minimum:
+            raise self._error(name, f"an integer >= {minimum}")
+        return number
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        try:
+            number = float(self._get(name, str(default)))
+        except ValueError:
+            raise self._error(name, f"a number >= {minimum}") from None
+        if not np.isfinite(number) or number < minimum:
+            raise self._error(name, f"a number >= {minimum}")
+        return number
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._get(name, default)
+        if value not in choices:
+            raise self._error(name, f"one of {', '.join(choices)}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self._get(name, "true" if default else "false").lower()
+        if value not in ("true", "false"):
+            raise self._error(name, "true or false")
+        return value == "true"
+
+    def json_list(self, name: str, default: list[str], choices: tuple[str, ...]) -> list[str]:
+        try:
+            values = json.loads(self._get(name, json.dumps(default)))
+        except json.JSONDecodeError:
+            raise self._error(name, f"a JSON list drawn from {list(choices)}") from None
+        if not isinstance(values, list) or not values or any(v not in choices for v in values):
+            raise self._error(name, f"a JSON list drawn from {list(choices)}")
+        return [str(v) for v in values]
