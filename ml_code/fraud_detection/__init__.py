@@ -1,0 +1,1 @@
+"""Payment fraud: LinearLearner on credit-card transactions, evaluated with prior-corrected precision."""

@@ -1,0 +1,103 @@
+"""Fraud evaluation on a hand-made example whose figures are worked out below, and on broken inputs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from ml_code.common.errors import InputError
+from ml_code.fraud_detection import evaluate
+
+LABELS = [1, 1, 1, 0, 0, 0, 0, 0]
+SCORES = [0.9, 0.8, 0.3, 0.7, 0.2, 0.1, 0.05, 0.4]
+PREDICTED = [1, 1, 0, 1, 0, 0, 0, 0]  # threshold 0.5: tp 2, fp 1, fn 1, tn 4
+RATES = {"0": 0.1, "1": 1.0}  # each legitimate row stands for 10
+
+
+def _inputs(
+    root: Path, records: Sequence[Mapping[str, object]] | None = None, labels: list[int] = LABELS
+) -> list[str]:
+    (root / "test").mkdir(parents=True)
+    (root / "test" / "test.csv").write_text("".join(f"{y},{i}.5,-1.0\n" for i, y in enumerate(labels)))
+    records = records or [{"score": s, "predicted_label": p} for s, p in zip(SCORES, PREDICTED, strict=True)]
+    (root / "predictions").mkdir()
+    (root / "predictions" / "test_features.csv.out").write_text(
+        "".join(json.dumps(r) + "\n" for r in records)
+    )
+    (root / "meta").mkdir()
+    (root / "meta" / "sampling.json").write_text(json.dumps({"sampling_rate": RATES, "seed": 42}))
+    argv = [a for n in ("test", "predictions", "meta") for a in ("--input-dir", f"{n}={root / n}")]
+    return argv + [a for n in ("evaluation", "report") for a in ("--output-dir", f"{n}={root / 'out' / n}")]
+
+
+def test_known_values_on_the_sample_and_prior_corrected(tmp_path: Path) -> None:
+    assert evaluate.main(_inputs(tmp_path)) == 0
+    result = json.loads((tmp_path / "out" / "evaluation" / "evaluation.json").read_text())
+    assert result["metrics"] == {
+        "test:recall": pytest.approx(2 / 3),
+        "test:precision": pytest.approx(2 / 3),
+        "test:precision_prior_corrected": pytest.approx(2 / (2 + 10)),
+        "test:accuracy": pytest.approx(6 / 8),
+        "test:accuracy_prior_corrected": pytest.approx((2 + 40) / (3 + 50)),
+        # step sums over recall: 1/3*1 + 1/3*1 + 1/3*(3/5), and with weights 1/3*(3/23) at the last step
+        "auprc": pytest.approx(13 / 15),
+        "auprc_prior_corrected": pytest.approx(2 / 3 + 1 / 23),
+    }
+    assert result["confusion_matrix"] == {"tp": 2.0, "fp": 1.0, "tn": 4.0, "fn": 1.0}
+    assert result["confusion_matrix_prior_corrected"] == {"tp": 2.0, "fp": 10.0, "tn": 40.0, "fn": 1.0}
+    assert result["threshold"] == 0.7 and result["n_test"] == {"0": 5, "1": 3}
+    for png in ("precision_recall.png", "confusion_matrix.png"):
+        assert (tmp_path / "out" / "report" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_batched_json_predictions_give_the_same_figures(tmp_path: Path) -> None:
+    batches = [
+        {
+            "predictions": [
+                {"score": s, "predicted_label": p}
+                for s, p in zip(SCORES[i : i + 3], PREDICTED[i : i + 3], strict=True)
+            ]
+        }
+        for i in range(0, 8, 3)
+    ]  # what batch transform writes with accept application/json, one response per mini-batch
+    assert evaluate.main(_inputs(tmp_path, batches)) == 0
+    result = json.loads((tmp_path / "out" / "evaluation" / "evaluation.json").read_text())
+    assert result["metrics"]["test:precision_prior_corrected"] == pytest.approx(1 / 6)
+
+
+def test_row_count_mismatch_is_an_input_error_and_writes_nothing(tmp_path: Path) -> None:
+    argv = _inputs(tmp_path, labels=[*LABELS, 0])
+    with pytest.raises(InputError, match="8 predictions for 9 test rows"):
+        evaluate.main.__wrapped__(argv)  # type: ignore[attr-defined]
+    assert evaluate.main(argv) == 2
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"score": "high", "predicted_label": 1}, "score"),
+        ({"score": 0.5, "predicted_label": 2}, "predicted_label"),
+    ],
+)
+def test_bad_prediction_record_names_row_and_field(
+    tmp_path: Path, record: dict[str, object], field: str
+) -> None:
+    records: list[dict[str, object]] = [
+        {"score": s, "predicted_label": p} for s, p in zip(SCORES, PREDICTED, strict=True)
+    ]
+    records[4] = record
+    _inputs(tmp_path, records)
+    with pytest.raises(InputError) as caught:
+        evaluate.read_predictions(tmp_path / "predictions" / "test_features.csv.out")
+    assert (caught.value.row, caught.value.field) == (5, field)
+
+
+def test_labels_must_be_binary(tmp_path: Path) -> None:
+    _inputs(tmp_path, labels=[1, 1, 1, 0, 0, 3, 0, 0])
+    with pytest.raises(InputError) as caught:
+        evaluate.read_labels(tmp_path / "test")
+    assert (caught.value.row, caught.value.field) == (6, "label")
