@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from typing import Protocol
 
 from ml_code.common import sm_env
 from ml_code.common.errors import InputError
@@ -12,7 +12,11 @@ from ml_code.common.errors import InputError
 EXIT_BAD_INPUT = 2
 
 
-def entry_point(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+class Main(Protocol):
+    def __call__(self, argv: list[str] | None = None) -> int: ...
+
+
+def entry_point(main: Main) -> Main:
     @functools.wraps(main)
     def wrapper(argv: list[str] | None = None) -> int:
         try:

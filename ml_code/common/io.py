@@ -12,6 +12,9 @@ from typing import Any
 
 from ml_code.common.errors import InputError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
@@ -19,6 +22,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are read by other users and images
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -66,5 +70,7 @@ def single_file(folder: Path, patterns: tuple[str, ...]) -> Path:
     found = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
     if len(found) != 1:
         names = ", ".join(p.name for p in found) or "none"
-        raise InputError(str(folder), f"found {len(found)} matching files ({names})", expected=f"exactly one of {patterns}")
+        raise InputError(
+            str(folder), f"found {len(found)} matching files ({names})", expected=f"exactly one of {patterns}"
+        )
     return found[0]

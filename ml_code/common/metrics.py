@@ -51,7 +51,9 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike, weights: ArrayLike | None = N
     return _ratio(c["tp"] + c["tn"], sum(c.values()))
 
 
-def f_beta(y_true: ArrayLike, y_pred: ArrayLike, beta: float = 1.0, weights: ArrayLike | None = None) -> float:
+def f_beta(
+    y_true: ArrayLike, y_pred: ArrayLike, beta: float = 1.0, weights: ArrayLike | None = None
+) -> float:
     p, r = precision(y_true, y_pred, weights), recall(y_true, y_pred, weights)
     b2 = beta * beta
     return _ratio((1 + b2) * p * r, b2 * p + r)
@@ -69,7 +71,7 @@ def class_weights(y_true: ArrayLike, sampling_rate: dict[int, float]) -> np.ndar
 def pr_curve(
     y_true: ArrayLike, scores: ArrayLike, weights: ArrayLike | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(precision, recall, threshold) at every distinct score, thresholds descending; predict 1 if score >= t."""
+    """(precision, recall, threshold) at each distinct score, thresholds descending; 1 if score >= t."""
     t = np.asarray(y_true).astype(int).ravel()
     s = np.asarray(scores, dtype=float).ravel()
     w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float).ravel()

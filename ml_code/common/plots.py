@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from ml_code.common.io import atomic_path  # noqa: E402
+from ml_code.common.io import atomic_path
 
 
 def new_figure(width: float = 7.0, height: float = 4.5) -> tuple[Figure, plt.Axes]:

@@ -1,0 +1,147 @@
+"""Models and endpoint configs: immutable SageMaker resources, validated and persisted as requested.
+
+Error codes and messages follow SageMaker's (`ValidationException` for a missing or duplicate
+resource), so state machines' `Catch` clauses match the same names locally as on AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import Any
+
+from local_runtime import images
+from local_runtime.endpoints.endpoint import now
+from local_runtime.endpoints.store import Store
+from local_runtime.errors import SageMakerError
+
+ACCOUNT = "000000000000"  # local resources belong to no AWS account (the same one local jobs use)
+
+
+def default_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+# SageMaker's pattern for model, endpoint config and endpoint names (also keeps them safe as file names)
+NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+def required(req: dict[str, Any], *keys: str, names: tuple[str, ...] = ()) -> None:
+    """Check required fields, and that the `names` fields are valid SageMaker resource names."""
+    missing = [k for k in (*keys, *names) if not req.get(k)]
+    if missing:
+        raise SageMakerError("ValidationException", f"Missing required parameter(s): {', '.join(missing)}")
+    for key in names:
+        if not isinstance(req[key], str) or not NAME.match(req[key]):
+            raise SageMakerError(
+                "ValidationException",
+                f"Value {req[key]!r} at '{key}' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {NAME.pattern}",
+            )
+
+
+class Catalog:
+    def __init__(self, store: Store, region: str) -> None:
+        self.store, self.region = store, region
+        self._lock = threading.Lock()
+        self.models = store.all("models")
+        self.configs = store.all("configs")
+
+    def arn(self, kind: str, name: str) -> str:
+        # the name keeps its case: state machines split it back out of the ARN (real ARNs lower-case it)
+        return f"arn:aws:sagemaker:{self.region}:{ACCOUNT}:{kind}/{name}"
+
+    def create_model(self, req: dict[str, Any]) -> dict[str, Any]:
+        required(req, "ExecutionRoleArn", names=("ModelName",))
+        container = req.get("PrimaryContainer") or (req.get("Containers") or [None])[0]
+        if not container or not container.get("Image"):
+            raise SageMakerError("ValidationException", "PrimaryContainer.Image is required")
+        try:
+            images.resolve(container["Image"])
+        except ValueError as exc:
+            raise SageMakerError("ValidationException", str(exc)) from None
+        name = req["ModelName"]
+        record = {**req, "ModelArn": self.arn("model", name), "CreationTime": now()}
+        with self._lock:
+            if name in self.models:
+                raise SageMakerError(
+                    "ValidationException",
+                    f'Cannot create already existing model "{self.arn("model", name)}".',
+                )
+            self.models[name] = record
+            self.store.put("models", name, record)
+        return {"ModelArn": record["ModelArn"]}
+
+    def describe_model(self, req: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.model(req["ModelName"]))
+
+    def model(self, name: str) -> dict[str, Any]:
+        if name not in self.models:
+            raise SageMakerError("ValidationException", f'Could not find model "{self.arn("model", name)}".')
+        return self.models[name]
+
+    def delete_model(self, req: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.model(req["ModelName"])
+            del self.models[req["ModelName"]]
+            self.store.delete("models", req["ModelName"])
+        return {}
+
+    def create_endpoint_config(self, req: dict[str, Any]) -> dict[str, Any]:
+        required(req, "ProductionVariants", names=("EndpointConfigName",))
+        names = [v.get("VariantName") for v in req["ProductionVariants"]]
+        if len(set(names)) != len(names) or not all(names):
+            raise SageMakerError("ValidationException", "Each production variant needs a unique VariantName")
+        for variant in req["ProductionVariants"]:
+            self.model(variant.get("ModelName", ""))
+            count = variant.get("InitialInstanceCount", 1)
+            if not isinstance(count, int) or count < 1:
+                raise SageMakerError(
+                    "ValidationException", f"InitialInstanceCount must be >= 1, got {count!r}"
+                )
+        name = req["EndpointConfigName"]
+        record = {**req, "EndpointConfigArn": self.arn("endpoint-config", name), "CreationTime": now()}
+        with self._lock:
+            if name in self.configs:
+                raise SageMakerError(
+                    "ValidationException",
+                    "Cannot create already existing endpoint "
+                    f'configuration "{self.arn("endpoint-config", name)}".',
+                )
+            self.configs[name] = record
+            self.store.put("configs", name, record)
+        return {"EndpointConfigArn": record["EndpointConfigArn"]}
+
+    def describe_endpoint_config(self, req: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.config(req["EndpointConfigName"]))
+
+    def config(self, name: str) -> dict[str, Any]:
+        if name not in self.configs:
+            raise SageMakerError(
+                "ValidationException",
+                f'Could not find endpoint configuration "{self.arn("endpoint-config", name)}".',
+            )
+        return self.configs[name]
+
+    def delete_endpoint_config(self, req: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.config(req["EndpointConfigName"])
+            del self.configs[req["EndpointConfigName"]]
+            self.store.delete("configs", req["EndpointConfigName"])
+        return {}
+
+    def weights(self, config_name: str) -> dict[str, float]:
+        return {
+            v["VariantName"]: float(v.get("InitialVariantWeight", 1.0))
+            for v in self.config(config_name)["ProductionVariants"]
+        }
+
+    def instances(self, config_name: str) -> int:
+        return sum(v.get("InitialInstanceCount", 1) for v in self.config(config_name)["ProductionVariants"])
+
+    def images(self) -> dict[str, str]:
+        return {
+            name: (m.get("PrimaryContainer") or m["Containers"][0])["Image"]
+            for name, m in self.models.items()
+        }
