@@ -112,6 +112,10 @@ class Resolver:
                 return handler(self, stack, arg)
         return {k: self.resolve(stack, v) for k, v in value.items()}
 
+    def resolve_text(self, text: str) -> str:
+        """Pseudo parameters in a `${AWS::...}` string outside any stack (e.g. asset manifests)."""
+        return re.sub(r"\$\{(AWS::[A-Za-z]+)\}", lambda m: self._pseudo(m.group(1)), text)
+
     def _sub(self, stack: str, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
 

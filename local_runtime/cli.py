@@ -1,0 +1,83 @@
+"""`python -m local_runtime list | run | invoke | serve | history`: the offline runtime's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from local_runtime import bundled_data, console
+from local_runtime.pipeline import CASE_IDS, DEFAULT_TIME_SCALE, CaseRun, run_case
+
+DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local_runtime", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the case studies")
+
+    run = sub.add_parser("run", help="run a case study's state machine (or all four) locally")
+    run.add_argument("case", choices=[*CASE_IDS, "all"])
+    run.add_argument("--data-dir", type=Path, default=bundled_data.DEFAULT_DATA_DIR)
+    run.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    run.add_argument("--json", action="store_true", help="print one JSON object per case, nothing else")
+    run.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, help="Wait/bake time factor")
+    run.add_argument("--input", type=json.loads, default=None, help="start input (JSON) for the execution")
+
+    invoke = sub.add_parser("invoke", help="call a case's local endpoint")
+    invoke.add_argument("case", choices=CASE_IDS)
+    invoke.add_argument("--body", help="request body, or @file; default: a sample from the last run")
+    invoke.add_argument("--content-type", default="text/csv")
+    invoke.add_argument("--accept", default="application/json")
+    invoke.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+
+    serve = sub.add_parser("serve", help="host every endpoint deployed in a workdir on 127.0.0.1")
+    serve.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    serve.add_argument("--port", type=int, default=8080)
+
+    history = sub.add_parser("history", help="an execution's event history")
+    history.add_argument("execution")
+    history.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    cases = list(CASE_IDS) if args.case == "all" else [args.case]
+    runs: list[CaseRun] = []
+    for case in cases:
+        progress = None if args.json else console.Progress(case)
+        run = run_case(
+            case,
+            workdir=args.workdir,
+            data_dir=args.data_dir,
+            progress=progress,
+            time_scale=args.time_scale,
+            start_input=args.input,
+        )
+        runs.append(run)
+        if args.json:
+            print(json.dumps(run.to_json()), flush=True)
+        else:
+            console.summary(run)
+    if not args.json and len(runs) > 1:
+        console.table(runs)
+    return 0 if all(r.status == "SUCCEEDED" for r in runs) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return console.list_cases()
+        if args.command == "run":
+            return _run(args)
+        if args.command == "invoke":
+            return console.invoke(args.case, args.workdir, args.body, args.content_type, args.accept)
+        if args.command == "serve":
+            return console.serve(args.workdir, args.port)
+        return console.history(args.workdir, args.execution)
+    except console.USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

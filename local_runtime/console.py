@@ -1,0 +1,145 @@
+"""What the command line prints: progress state by state, summaries, tables, endpoint calls, history."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from local_runtime.assembly import SynthError
+from local_runtime.bundled_data import DataError
+from local_runtime.pipeline import CaseRun, load_assembly, stack_id
+from local_runtime.sagemaker.progress import ProgressEvent
+
+
+class UserError(Exception):
+    """Something the user can fix (missing run, bad body, unknown execution); printed without a traceback."""
+
+
+class Progress:
+    """Prints one line per state entered or finished and per job event, with elapsed times."""
+
+    def __init__(self, case: str, out: Any = None) -> None:
+        self.case, self.out, self.start = case, out or sys.stdout, time.monotonic()
+        self._entered: dict[str, float] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        clock = f"{time.monotonic() - self.start:7.1f}s"
+        if event.source == "State":
+            if event.phase == "entered":
+                self._entered[event.name] = time.monotonic()
+                return self._print(f"{clock}  > {event.name}")
+            took = time.monotonic() - self._entered.get(event.name, time.monotonic())
+            mark = {"exited": "ok", "failed": "FAILED"}.get(event.phase, event.phase)
+            detail = f" ({event.detail})" if event.detail else ""
+            return self._print(f"{clock}  {mark:>6} {event.name} in {took:.1f}s{detail}")
+        if event.source == "Execution":
+            return self._print(f"{clock}  [{self.case}] execution {event.name} {event.phase} {event.detail}")
+        self._print(f"{clock}      {event.source} {event.name}: {event.phase} {event.detail}".rstrip())
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+
+def summary(run: CaseRun) -> None:
+    print(f"\n{run.case}: {run.status} in {run.duration_s:.1f}s (execution {run.execution})")
+    if run.error:
+        print(f"  error: {run.error}\n  cause: {run.cause}")
+    for name, value in sorted(run.metrics.items()):
+        print(f"  {name:<36} {value:.4f}")
+    if run.endpoint:
+        ep = run.endpoint
+        print(f"  endpoint {ep['name']}: {ep['status']}, live config {ep['live_config']}")
+    print(f"  report: {run.report}\n", flush=True)
+
+
+def table(runs: list[CaseRun]) -> None:
+    print(f"{'case':<26}{'status':<11}{'seconds':>9}  key metrics")
+    for run in runs:
+        shown = ", ".join(f"{k}={v:.3f}" for k, v in sorted(run.metrics.items())[:4])
+        status = run.status if not run.error else f"{run.status} ({run.error})"
+        print(f"{run.case:<26}{status:<11}{run.duration_s:>9.1f}  {shown}")
+
+
+def list_cases() -> int:
+    from stacks.cases import ALL  # the CDK app's case studies, as data
+
+    for case in ALL:
+        steps = " -> ".join(step.name for step in case.steps)
+        print(f"{case.id:<26}{case.description}\n{'':<26}steps: {steps}; gate: {case.gate.metric}")
+    return 0
+
+
+def _endpoint_name(workdir: Path, case: str) -> str:
+    try:
+        assembly, resolver = load_assembly(workdir)
+    except SynthError as exc:
+        raise UserError(str(exc)) from exc
+    return str(assembly.outputs(stack_id(case), resolver)["EndpointName"])
+
+
+def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept: str) -> int:
+    from local_runtime.endpoints.service import EndpointService
+    from local_runtime.samples import sample_request
+
+    workdir = workdir.resolve()
+    try:
+        service = EndpointService.load(workdir)
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc}; run `python -m local_runtime run {case}` first") from exc
+    if body is None:
+        sample = sample_request(case, workdir / "s3")
+        if sample is None:
+            raise UserError(f"no sample request for {case}: pass --body")
+        payload, content_type, accept = sample.body, sample.content_type, sample.accept
+    elif body.startswith("@"):
+        payload = Path(body[1:]).read_bytes()
+    else:
+        payload = body.encode()
+    try:
+        status, answer, answer_type = service.invoke(
+            _endpoint_name(workdir, case), payload, content_type, accept
+        )
+    finally:
+        service.close()
+    print(answer.decode(errors="replace"))
+    print(f"({status}, {answer_type})", file=sys.stderr)
+    return 0 if status < 400 else 1
+
+
+def serve(workdir: Path, port: int) -> int:
+    from local_runtime.endpoints.server import serve as serve_endpoints
+
+    try:
+        serve_endpoints(workdir.resolve(), port)
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc}; run `python -m local_runtime run <case>` first") from exc
+    return 0
+
+
+def history(workdir: Path, execution: str) -> int:
+    path = workdir / "executions" / f"{execution}.json"
+    if not path.is_file():
+        known = sorted(p.stem for p in (workdir / "executions").glob("*.json"))[-10:]
+        raise UserError(f"no execution {execution!r} in {workdir}; recent: {', '.join(known) or 'none'}")
+    record = json.loads(path.read_text())
+    events: list[dict[str, Any]] = record["events"]
+    first = datetime.fromisoformat(events[0]["timestamp"]) if events else None
+    print(f"{'ID':>4}  {'Type':<28}{'Step':<28}{'Elapsed (ms)':>13}  Timestamp")
+    for event in events:
+        when = datetime.fromisoformat(event["timestamp"])
+        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        step = details.get("name", "") if isinstance(details, dict) else ""
+        elapsed = int((when - first).total_seconds() * 1000) if first else 0
+        print(f"{event['id']:>4}  {event['type']:<28}{step:<28}{elapsed:>13}  {when.isoformat()}")
+    print(
+        f"\nstatus {record['status']}"
+        + (f": {record['error']} — {record['cause']}" if record["error"] else "")
+    )
+    return 0
+
+
+USER_ERRORS = (UserError, DataError, SynthError)

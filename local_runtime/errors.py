@@ -1,0 +1,27 @@
+"""Errors the local SageMaker raises, shaped like the real service's.
+
+Step Functions names a failed ``aws-sdk``/optimised SageMaker task's error ``SageMaker.<code>``
+(https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html), so keeping
+the botocore error code lets a state machine's ``Catch`` match the same names locally as on AWS.
+"""
+
+from __future__ import annotations
+
+
+class SageMakerError(Exception):
+    """A SageMaker API error: ``code`` is the botocore error code (e.g. ``ValidationException``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class S3Error(Exception):
+    """An S3 API error (`NoSuchKey`, `NoSuchBucket`...) from the local S3 behind `aws-sdk:s3` tasks."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status

@@ -1,0 +1,169 @@
+"""Runs one case study's synthesized state machine end to end on this machine.
+
+Synthesize (or reuse) the app, resolve the case's state machine to local names, stage the code
+assets and the raw data into local S3, then let moto's ASL interpreter execute it against the local
+SageMaker and endpoints. Everything a run leaves is under the workdir:
+`s3/` (buckets), `jobs/` (per-job /opt/ml folders and logs), `endpoints/`, `executions/`, `reports/`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from local_runtime import bundled_data, report, timeline
+from local_runtime.assembly import Assembly, synthesize
+from local_runtime.cfn import LOCAL_REGION, Resolver
+from local_runtime.endpoints.service import EndpointService
+from local_runtime.endpoints.template_alarms import alarms_from_template
+from local_runtime.execution import run_state_machine
+from local_runtime.moto_time import scaled_waits
+from local_runtime.s3 import LocalS3
+from local_runtime.sagemaker import LocalSageMaker
+from local_runtime.sagemaker.progress import Progress
+from local_runtime.samples import sample_request
+
+# Local runs compress time: a 60 s polling Wait takes 0.6 s, a 600 s canary bake 6 s.
+DEFAULT_TIME_SCALE = 0.01
+CASE_IDS = tuple(bundled_data.RAW_FILES)
+
+
+@dataclass
+class CaseRun:
+    case: str
+    status: str
+    execution: str
+    duration_s: float
+    error: str | None = None
+    cause: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    endpoint: dict[str, Any] | None = None
+    report: str | None = None
+    states: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        keys = (
+            "case",
+            "status",
+            "error",
+            "cause",
+            "execution",
+            "duration_s",
+            "metrics",
+            "endpoint",
+            "report",
+        )
+        out = {k: getattr(self, k) for k in keys}
+        return {k: v for k, v in out.items() if v is not None or k not in ("error", "cause")}
+
+
+def stack_id(case_id: str) -> str:
+    return "".join(part.capitalize() for part in case_id.split("-"))
+
+
+def load_assembly(workdir: Path) -> tuple[Assembly, Resolver]:
+    assembly = Assembly.read(synthesize(workdir / "cdk.out"))
+    return assembly, Resolver(assembly.templates, region=LOCAL_REGION)
+
+
+def _metrics(sagemaker: LocalSageMaker, run_dirs: list[Path], since: float) -> dict[str, float]:
+    """The deployed candidate's figures: its training job's final metrics, overlaid by evaluation.json."""
+    metrics: dict[str, float] = {}
+    jobs = sagemaker.jobs
+    tuned = [jobs.describe("HyperParameterTuningJob", n) for n in jobs.names("HyperParameterTuningJob")]
+    tuned = [t for t in tuned if t["CreationTime"].timestamp() >= since and "BestTrainingJob" in t]
+    trainings = [jobs.describe("TrainingJob", n) for n in jobs.names("TrainingJob")]
+    trainings = [t for t in trainings if t["CreationTime"].timestamp() >= since]
+    if tuned:
+        best = tuned[-1]["BestTrainingJob"]["TrainingJobName"]
+        trainings = [t for t in trainings if t["TrainingJobName"] == best]
+    for job in trainings:
+        metrics.update({m["MetricName"]: float(m["Value"]) for m in job.get("FinalMetricDataList", [])})
+    for path in sorted(p for run_dir in run_dirs for p in run_dir.rglob("evaluation.json")):
+        values = json.loads(path.read_text()).get("metrics", {})
+        metrics.update({k: float(v) for k, v in values.items() if isinstance(v, int | float)})
+    return metrics
+
+
+def run_case(
+    case_id: str,
+    *,
+    workdir: Path,
+    data_dir: Path = bundled_data.DEFAULT_DATA_DIR,
+    progress: Progress | None = None,
+    time_scale: float = DEFAULT_TIME_SCALE,
+    start_input: dict[str, Any] | None = None,
+) -> CaseRun:
+    workdir = workdir.resolve()
+    assembly, resolver = load_assembly(workdir)
+    stack = stack_id(case_id)
+    s3 = LocalS3(workdir / "s3")
+    assembly.stage_assets(s3, resolver)
+    outputs = assembly.outputs(stack, resolver)
+    raw = s3.path(str(outputs["RawDataUri"]))
+    shutil.rmtree(raw, ignore_errors=True)  # the run reads exactly the data staged now
+    bundled_data.stage_raw_data(case_id, data_dir, raw)
+
+    endpoint_name = str(outputs["EndpointName"])
+    endpoints = EndpointService(
+        workdir,
+        s3,
+        alarms=alarms_from_template(assembly.templates[stack]),
+        time_scale=time_scale,
+        traffic=lambda name: sample_request(case_id, s3.root),
+    )
+    sagemaker = LocalSageMaker(workdir, s3, endpoints, region=LOCAL_REGION, progress=progress)
+    name = f"{case_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{int(time.time() * 1000) % 1000:03d}"
+    started = time.time()
+    try:
+        with scaled_waits(time_scale):
+            result = run_state_machine(
+                assembly.state_machine(stack, resolver),
+                start_input or {},
+                workdir=workdir,
+                sagemaker=sagemaker,
+                s3=s3,
+                progress=progress,
+                name=name,
+            )
+        deployed = endpoint_name in endpoints.endpoint_names()
+        live = endpoints.describe_endpoint({"EndpointName": endpoint_name}) if deployed else None
+    finally:
+        endpoints.close()
+    duration = time.time() - started
+    run = CaseRun(
+        case=case_id,
+        status=result.status,
+        execution=name,
+        duration_s=round(duration, 2),
+        error=result.error,
+        cause=result.cause,
+        metrics=_metrics(sagemaker, list(s3.root.glob(f"*/runs/{case_id}/{name}")), started),
+        endpoint=_endpoint_summary(live),
+    )
+    spans = timeline.spans(result.events)
+    run.states = [{"state": s.name, "seconds": s.seconds, "failed": s.failed} for s in spans]
+    data = report.ReportData(
+        case_id, name, run.status, duration, run.error, run.cause, run.metrics, run.endpoint, spans,
+        report.collect_plots(s3.root, started),
+    )  # fmt: skip
+    run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
+    return run
+
+
+def _endpoint_summary(described: dict[str, Any] | None) -> dict[str, Any] | None:
+    if described is None:
+        return None
+    name = described["EndpointName"]
+    return {
+        "name": name,
+        "status": described["EndpointStatus"],
+        "live_config": described["EndpointConfigName"],
+        "url": f"http://127.0.0.1:8080/endpoints/{name}/invocations",
+        "failure_reason": described.get("FailureReason"),
+    }

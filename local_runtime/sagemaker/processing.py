@@ -1,0 +1,70 @@
+"""A processing job: inputs copied to their LocalPath, the entrypoint run, outputs uploaded.
+
+The container's own entrypoint is the request's `ContainerEntrypoint` (framework images such as
+sagemaker-scikit-learn have no other), run with `python3` resolving to this venv's interpreter.
+See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateProcessingJob.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from local_runtime import images
+from local_runtime.errors import SageMakerError
+from local_runtime.sagemaker import channels, container, shapes
+from local_runtime.sagemaker.jobs import JobContext, JobOutcome
+
+PROCESSING_PREFIX = "/opt/ml/processing/"
+
+
+def _local_path(value: Any, field: str) -> str:
+    # SageMaker requires processing LocalPaths to live under /opt/ml/processing/.
+    if not isinstance(value, str) or not value.startswith(PROCESSING_PREFIX):
+        raise SageMakerError(
+            "ValidationException", f"{field} must start with {PROCESSING_PREFIX}, got {value!r}"
+        )
+    return value
+
+
+def validate(request: dict[str, Any]) -> None:
+    shapes.require(request, "ProcessingJobName", "AppSpecification", "ProcessingResources", "RoleArn")
+    shapes.check_name("ProcessingJob", request["ProcessingJobName"])
+    shapes.require(request["AppSpecification"], "ImageUri")
+    for item in request.get("ProcessingInputs", []):
+        source = item.get("S3Input")
+        if source is None:
+            raise SageMakerError(
+                "ValidationException", "only S3Input processing inputs are supported locally"
+            )
+        shapes.s3_uri(source.get("S3Uri"), "ProcessingInputs.S3Input.S3Uri")
+        _local_path(source.get("LocalPath"), "ProcessingInputs.S3Input.LocalPath")
+    for item in request.get("ProcessingOutputConfig", {}).get("Outputs", []):
+        target = item.get("S3Output", {})
+        shapes.s3_uri(target.get("S3Uri"), "ProcessingOutputConfig.Outputs.S3Output.S3Uri")
+        _local_path(target.get("LocalPath"), "ProcessingOutputConfig.Outputs.S3Output.LocalPath")
+
+
+def run_processing(ctx: JobContext) -> JobOutcome:
+    request, root = ctx.request, ctx.root
+    app = request["AppSpecification"]
+    images.resolve(app["ImageUri"])  # fails the job for an image with no local equivalent
+    for item in request.get("ProcessingInputs", []):
+        source = item["S3Input"]
+        dest = Path(container.rewrite_opt_ml(source["LocalPath"], root))
+        channels.download(ctx.s3, source["S3Uri"], source.get("S3DataType", "S3Prefix"), dest)
+    outputs = request.get("ProcessingOutputConfig", {}).get("Outputs", [])
+    for item in outputs:
+        Path(container.rewrite_opt_ml(item["S3Output"]["LocalPath"], root)).mkdir(parents=True, exist_ok=True)
+    command = [container.rewrite_opt_ml(part, root) for part in app.get("ContainerEntrypoint", [])]
+    command += [container.rewrite_opt_ml(part, root) for part in app.get("ContainerArguments", [])]
+    if not command:
+        return JobOutcome.failed("ClientError: AppSpecification.ContainerEntrypoint is required locally")
+    env = container.job_environment(root, container.rewrite_all(request.get("Environment"), root), [])
+    result = ctx.run(command, env=env, cwd=root)
+    if result.failure_reason:
+        return JobOutcome.failed(result.failure_reason, stopped=result.timed_out)
+    for item in outputs:
+        local = Path(container.rewrite_opt_ml(item["S3Output"]["LocalPath"], root))
+        channels.upload(ctx.s3, local, item["S3Output"]["S3Uri"].rstrip("/"))
+    return JobOutcome.completed()

@@ -1,0 +1,145 @@
+"""A training job: channels in, the algorithm or the user's script run, model.tar.gz out.
+
+Built-in algorithm images run their local stand-in as `python -m <module> train`. Framework images
+(PyTorch, scikit-learn) run in script mode like the SageMaker training toolkit: the code in
+`sagemaker_submit_directory` is extracted to `/opt/ml/code` and `sagemaker_program` runs with the
+other hyperparameters as `--name value` arguments.
+See https://github.com/aws/sagemaker-training-toolkit/blob/master/ENVIRONMENT_VARIABLES.md
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from local_runtime import images
+from local_runtime.errors import SageMakerError
+from local_runtime.sagemaker import channels, container, metrics, shapes
+from local_runtime.sagemaker.jobs import JobContext, JobOutcome
+from ml_code.common.io import write_json
+
+
+def validate(request: dict[str, Any], *, name_field: str = "TrainingJobName") -> None:
+    """CreateTrainingJob's synchronous checks (also applied to a tuning job's TrainingJobDefinition)."""
+    shapes.require(request, "AlgorithmSpecification", "OutputDataConfig", "ResourceConfig", "RoleArn")
+    if name_field:
+        shapes.require(request, name_field)
+        shapes.check_name("TrainingJob", request[name_field])
+    shapes.require(request["AlgorithmSpecification"], "TrainingImage")
+    shapes.s3_uri(request["OutputDataConfig"].get("S3OutputPath"), "OutputDataConfig.S3OutputPath")
+    for key, value in {
+        **request.get("HyperParameters", {}),
+        **request.get("StaticHyperParameters", {}),
+    }.items():
+        if not isinstance(value, str):  # the API's HyperParameters map holds strings only
+            raise SageMakerError(
+                "ValidationException", f"hyperparameter {key!r} must be a string, got {value!r}"
+            )
+    for definition in request["AlgorithmSpecification"].get("MetricDefinitions", []):
+        try:
+            re.compile(definition["Regex"])
+        except (KeyError, re.error) as exc:
+            raise SageMakerError("ValidationException", f"MetricDefinitions {definition!r}: {exc}") from None
+    for channel in request.get("InputDataConfig", []):
+        uri = channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
+        shapes.s3_uri(uri, f"InputDataConfig[{channel.get('ChannelName')}].S3Uri")
+
+
+def _decode(value: str) -> Any:
+    """The SageMaker Python SDK JSON-encodes script-mode hyperparameters; built-ins send plain strings."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _as_arg(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
+
+
+def _write_config(root: Path, request: dict[str, Any]) -> None:
+    config = root / "input" / "config"
+    write_json(config / "hyperparameters.json", {k: str(v) for k, v in request["HyperParameters"].items()})
+    write_json(
+        config / "inputdataconfig.json",
+        {
+            ch["ChannelName"]: {
+                "ContentType": ch.get("ContentType", ""),
+                "TrainingInputMode": ch.get("InputMode", "File"),
+                "S3DistributionType": ch["DataSource"]["S3DataSource"].get("S3DataDistributionType"),
+                "RecordWrapperType": ch.get("RecordWrapperType", "None"),
+            }
+            for ch in request.get("InputDataConfig", [])
+        },
+    )
+    write_json(config / "resourceconfig.json", {"current_host": "algo-1", "hosts": ["algo-1"]})
+
+
+def _script_mode(ctx: JobContext, root: Path, hps: dict[str, str]) -> tuple[list[str], dict[str, str], Path]:
+    submit, program = hps.get("sagemaker_submit_directory"), hps.get("sagemaker_program")
+    if not submit or not program:
+        raise channels.ChannelError(
+            "script mode needs hyperparameters sagemaker_submit_directory and sagemaker_program"
+        )
+    code = root / "code"
+    channels.fetch_archive(ctx.s3, str(_decode(submit)), code)
+    user = {k: _decode(v) for k, v in hps.items() if not k.startswith("sagemaker_")}
+    args = [item for k, v in sorted(user.items()) for item in (f"--{k}", _as_arg(v))]
+    names = [ch["ChannelName"] for ch in ctx.request.get("InputDataConfig", [])]
+    env = {
+        "SM_MODEL_DIR": str(root / "model"),
+        "SM_OUTPUT_DATA_DIR": str(root / "output" / "data"),
+        "SM_OUTPUT_DIR": str(root / "output"),
+        "SM_INPUT_DIR": str(root / "input"),
+        "SM_MODULE_DIR": str(_decode(submit)),
+        "SM_USER_ENTRY_POINT": str(_decode(program)),
+        "SM_CHANNELS": json.dumps(sorted(names)),
+        "SM_HPS": json.dumps(user),
+        "SM_NUM_CPUS": str(os.cpu_count() or 1),
+        "SM_NUM_GPUS": "0",
+        "SM_HOSTS": json.dumps(["algo-1"]),
+        "SM_CURRENT_HOST": "algo-1",
+        **{f"SM_CHANNEL_{n.upper()}": str(root / "input" / "data" / n) for n in names},
+    }
+    return [sys.executable, str(_decode(program)), *args], env, code
+
+
+def run_training(ctx: JobContext) -> JobOutcome:
+    request, root = ctx.request, ctx.root
+    hps = {k: str(v) for k, v in request.get("HyperParameters", {}).items()}
+    request = {**request, "HyperParameters": hps}
+    for sub in ("model", "output/data", "input/data"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    _write_config(root, request)
+    algorithm = request["AlgorithmSpecification"]
+    image = images.resolve(algorithm["TrainingImage"])
+    for channel in request.get("InputDataConfig", []):
+        source = channel["DataSource"]["S3DataSource"]
+        dest = root / "input" / "data" / channel["ChannelName"]
+        channels.download(ctx.s3, source["S3Uri"], source.get("S3DataType", "S3Prefix"), dest)
+    extra = container.rewrite_all(request.get("Environment"), root)
+    sm_env: dict[str, str] = {}
+    if image.builtin_module:
+        command, cwd, paths = (
+            [sys.executable, "-m", image.builtin_module, "train"],
+            root,
+            [container.PROJECT_ROOT],
+        )
+    else:
+        command, sm_env, cwd = _script_mode(ctx, root, hps)
+        paths = [cwd]
+    env = container.job_environment(root, {**extra, **sm_env}, paths)
+    result = ctx.run(command, env=env, cwd=cwd)
+    values = metrics.builtin_metrics(result.logs) if image.builtin_module else {}
+    values.update(metrics.defined_metrics(result.logs, algorithm.get("MetricDefinitions", [])))
+    if result.failure_reason:
+        return JobOutcome.failed(result.failure_reason, stopped=result.timed_out, metrics=values)
+    output = request["OutputDataConfig"]["S3OutputPath"].rstrip("/") + f"/{ctx.name}/output"
+    channels.tar_directory(root / "model", ctx.s3.path(f"{output}/model.tar.gz"))
+    if any((root / "output" / "data").iterdir()):
+        channels.tar_directory(root / "output" / "data", ctx.s3.path(f"{output}/output.tar.gz"))
+    return JobOutcome.completed(metrics=values, ModelArtifacts={"S3ModelArtifacts": f"{output}/model.tar.gz"})
