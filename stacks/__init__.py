@@ -1,0 +1,1 @@
+"""The CDK app: one platform stack and one pipeline stack per case study."""

@@ -1,0 +1,136 @@
+"""Typed, frozen building blocks of a case study: algorithm, steps, tuning, gate and endpoint.
+
+Data references between steps are strings: `raw` (the raw-data prefix the execution starts from)
+or `<step>/<output>` (an output prefix of an earlier step in the same execution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+BUILTIN_ALGORITHMS = ("pca", "kmeans", "linear-learner", "forecasting-deepar")
+SCRIPT_MODE_FRAMEWORKS = ("pytorch",)
+
+
+class Direction(Enum):
+    """Which way a metric improves; the values are SageMaker's tuning objective types."""
+
+    MAXIMIZE = "Maximize"
+    MINIMIZE = "Minimize"
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A SageMaker built-in algorithm, or a framework image running our script in script mode."""
+
+    framework: str  # the `image_uris` framework name
+    version: str = "1"
+    py_version: str | None = None
+    script: str | None = None  # script mode: sagemaker_program, relative to the code root
+    inference_module: str | None = None  # framework images: SAGEMAKER_PROGRAM of the inference image
+    metric_definitions: Mapping[str, str] = field(default_factory=dict)  # name -> regex (script mode)
+
+    def __post_init__(self) -> None:
+        if self.framework not in (*BUILTIN_ALGORITHMS, *SCRIPT_MODE_FRAMEWORKS):
+            raise ValueError(f"unknown algorithm {self.framework!r}")
+        if self.is_builtin == bool(self.script):
+            raise ValueError(f"{self.framework}: a script is required for framework images only")
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.framework in BUILTIN_ALGORITHMS
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    name: str
+    kind: str  # Integer | Continuous
+    min_value: float
+    max_value: float
+    scaling: str = "Auto"  # Auto | Linear | Logarithmic
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("Integer", "Continuous") or not self.min_value < self.max_value:
+            raise ValueError(f"bad range for {self.name}: {self}")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    objective_metric: str
+    direction: Direction
+    ranges: tuple[ParameterRange, ...]
+    strategy: str = "Bayesian"
+    max_jobs: int = 8
+    max_parallel: int = 2
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_parallel <= self.max_jobs:
+            raise ValueError("tuning: need 1 <= max_parallel <= max_jobs")
+
+
+@dataclass(frozen=True)
+class ProcessingStep:
+    """`python -m <module>` in the scikit-learn processing image (see ml_code/README.md)."""
+
+    name: str
+    module: str
+    inputs: Mapping[str, str]  # input name -> data reference
+    outputs: tuple[str, ...]
+    arguments: tuple[str, ...] = ()
+    instance_type: str = "ml.m5.large"
+
+
+@dataclass(frozen=True)
+class TrainingStep:
+    name: str
+    algorithm: Algorithm
+    hyperparameters: Mapping[str, str]  # SageMaker's own names; values are strings in the API
+    channels: Mapping[str, str]  # channel name -> data reference
+    content_type: str = "text/csv"
+    tuning: Tuning | None = None
+    instance_type: str = "ml.m5.xlarge"
+
+
+@dataclass(frozen=True)
+class TransformStep:
+    """Batch transform of `input` with the model trained by `model_step`; writes `<name>/<output>`."""
+
+    name: str
+    model_step: str
+    input: str
+    output: str
+    instance_type: str = "ml.m5.large"
+
+
+Step = ProcessingStep | TrainingStep | TransformStep
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    """`step` is a training step (its final metrics) or a processing step writing evaluation.json."""
+
+    step: str
+    metric: str
+    direction: Direction
+    threshold: float
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    model_step: str
+    instance_type: str = "ml.m5.large"
+    instance_count: int = 2
+    canary_instances: int = 1
+    bake_time_s: int = 600  # canary wait interval before the rest of the traffic shifts
+    termination_wait_s: int = 300
+    max_execution_timeout_s: int = 3600
+    max_5xx_per_minute: int = 1
+    max_model_latency_ms: int = 500
+
+    def __post_init__(self) -> None:
+        # A canary may take at most half the fleet:
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-canary.html
+        if not 1 <= self.canary_instances <= self.instance_count // 2:
+            raise ValueError("canary_instances must be between 1 and half of instance_count")

@@ -1,0 +1,84 @@
+"""A case study is one frozen object; the pipeline (stacks.workflow) is code that reads it.
+
+Adding a case study means adding one `CaseStudy` to stacks/case_studies.py and its ml_code folder.
+Everything is checked here, at synth time, so a bad reference fails `cdk synth` with a clear message
+instead of failing an execution an hour in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stacks.case_parts import EndpointSpec, ProcessingStep, QualityGate, Step, TrainingStep, TransformStep
+
+_SHORT_NAME = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+_STEP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,15}$")
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    id: str  # e.g. population-segmentation; the S3 prefix and the stack name
+    short_name: str  # <= 10 chars, prefixes SageMaker job names (tuning job names allow only 32)
+    description: str
+    steps: tuple[Step, ...]  # run in order; the first is the preprocessing job reading `raw`
+    gate: QualityGate
+    endpoint: EndpointSpec
+    max_runtime_s: int = 3600  # per job
+    spot_training: bool = False
+    raw_data_prefix: str = ""  # key prefix in the data bucket; default `<id>/raw/`
+
+    def __post_init__(self) -> None:
+        if not _SHORT_NAME.match(self.short_name):
+            raise ValueError(f"{self.id}: short_name must match {_SHORT_NAME.pattern}")
+        if self.raw_data_prefix and not self.raw_data_prefix.endswith("/"):
+            raise ValueError(f"{self.id}: raw_data_prefix must end with '/'")
+        if not self.steps or not isinstance(self.steps[0], ProcessingStep):
+            raise ValueError(f"{self.id}: the first step must be the preprocessing job")
+        known: dict[str, Step] = {}
+        outputs = {"raw"}
+        for step in self.steps:
+            self._check_step(step, known, outputs)
+            known[step.name] = step
+            outputs.update(f"{step.name}/{o}" for o in _outputs_of(step))
+        gate_step = known.get(self.gate.step)
+        if isinstance(gate_step, TransformStep) or gate_step is None:
+            raise ValueError(f"{self.id}: gate step {self.gate.step!r} must be a training or processing step")
+        if isinstance(gate_step, ProcessingStep) and "evaluation" not in gate_step.outputs:
+            raise ValueError(f"{self.id}: gate step {self.gate.step!r} has no `evaluation` output")
+        reported = isinstance(gate_step, TrainingStep) and gate_step.algorithm.metric_definitions
+        if reported and self.gate.metric not in reported:
+            raise ValueError(f"{self.id}: gate metric {self.gate.metric!r} is not in the metric definitions")
+        if not isinstance(known.get(self.endpoint.model_step), TrainingStep):
+            raise ValueError(f"{self.id}: endpoint model_step must name a training step")
+
+    def _check_step(self, step: Step, known: dict[str, Step], outputs: set[str]) -> None:
+        if not _STEP_NAME.match(step.name) or step.name in known:
+            raise ValueError(f"{self.id}: step name {step.name!r} is invalid or repeated")
+        if len(f"{self.short_name}-{step.name}") > 19:
+            raise ValueError(f"{self.id}: job name prefix for {step.name!r} exceeds 19 characters")
+        refs = {
+            ProcessingStep: lambda s: list(s.inputs.values()),
+            TrainingStep: lambda s: list(s.channels.values()),
+            TransformStep: lambda s: [s.input],
+        }[type(step)](step)
+        for ref in refs:
+            if ref not in outputs:
+                raise ValueError(f"{self.id}: step {step.name!r} reads {ref!r}, which no earlier step writes")
+        if isinstance(step, TransformStep) and not isinstance(known.get(step.model_step), TrainingStep):
+            raise ValueError(f"{self.id}: transform {step.name!r} needs an earlier training step")
+
+    @property
+    def raw_prefix(self) -> str:
+        return self.raw_data_prefix or f"{self.id}/raw/"
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+
+def _outputs_of(step: Step) -> tuple[str, ...]:
+    if isinstance(step, ProcessingStep):
+        return step.outputs
+    if isinstance(step, TransformStep):
+        return (step.output,)
+    return ()

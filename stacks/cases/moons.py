@@ -1,0 +1,54 @@
+"""Moons: a PyTorch MLP in script mode, tuned over hidden size and learning rate."""
+
+from __future__ import annotations
+
+from stacks.case_parts import (
+    Algorithm,
+    Direction,
+    EndpointSpec,
+    ParameterRange,
+    ProcessingStep,
+    QualityGate,
+    TrainingStep,
+    Tuning,
+)
+from stacks.case_study import CaseStudy
+
+MOON_CLASSIFICATION = CaseStudy(
+    id="moon-classification",
+    short_name="moons",
+    description="Two moons: PyTorch MLP in script mode, tuned over hidden size and learning rate",
+    steps=(
+        ProcessingStep(
+            "preprocess", "ml_code.moon_classification.preprocess", {"raw": "raw"}, ("train", "test")
+        ),
+        TrainingStep(
+            "mlp",
+            Algorithm(
+                "pytorch",
+                version="2.1",
+                py_version="py310",
+                script="ml_code/moon_classification/train.py",
+                inference_module="ml_code.moon_classification.inference",
+                metric_definitions={
+                    "validation:accuracy": r"validation:accuracy=([0-9\.]+);",
+                    "test:accuracy": r"test:accuracy=([0-9\.]+);",
+                },
+            ),
+            {"epochs": "100", "input_features": "2", "output_dim": "1"},
+            {"train": "preprocess/train", "test": "preprocess/test"},
+            tuning=Tuning(
+                "validation:accuracy",
+                Direction.MAXIMIZE,
+                (
+                    ParameterRange("hidden_dim", "Integer", 4, 32),
+                    ParameterRange("lr", "Continuous", 0.001, 0.1, "Logarithmic"),
+                ),
+                max_jobs=6,
+                max_parallel=2,
+            ),
+        ),
+    ),
+    gate=QualityGate("mlp", "test:accuracy", Direction.MAXIMIZE, 0.9),
+    endpoint=EndpointSpec(model_step="mlp"),
+)

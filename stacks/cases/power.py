@@ -1,0 +1,38 @@
+"""Household power: DeepAR on daily mean global active power, gated on test RMSE."""
+
+from __future__ import annotations
+
+from stacks.case_parts import Algorithm, Direction, EndpointSpec, ProcessingStep, QualityGate, TrainingStep
+from stacks.case_study import CaseStudy
+
+POWER_FORECASTING = CaseStudy(
+    id="power-forecasting",
+    short_name="power",
+    description="Household power: DeepAR, 30-day context and horizon, daily frequency",
+    steps=(
+        ProcessingStep(
+            "preprocess", "ml_code.power_forecasting.preprocess", {"raw": "raw"}, ("train", "test")
+        ),
+        TrainingStep(
+            "deepar",
+            Algorithm("forecasting-deepar"),
+            {
+                "time_freq": "D",
+                "context_length": "30",
+                "prediction_length": "30",
+                "epochs": "50",
+                "num_cells": "50",
+                "num_layers": "2",
+                "learning_rate": "0.001",
+                "early_stopping_patience": "10",
+            },
+            # With a `test` channel DeepAR reports test:RMSE, which the gate reads.
+            {"train": "preprocess/train", "test": "preprocess/test"},
+            content_type="application/jsonlines",
+        ),
+    ),
+    # Daily mean power is ~1 kW with day-to-day swings of ~0.5 kW; 0.5 rejects a model no better
+    # than guessing yesterday's value.
+    gate=QualityGate("deepar", "test:RMSE", Direction.MINIMIZE, 0.5),
+    endpoint=EndpointSpec(model_step="deepar"),
+)

@@ -1,0 +1,34 @@
+"""Small readers over synthesized templates and ASL definitions, shared by the stack tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def only(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    (resource,) = resources(template, kind).values()
+    return resource["Properties"]
+
+
+def success_path(definition: dict[str, Any]) -> list[str]:
+    """State names from StartAt along Next, taking each Choice's first rule (the happy path)."""
+    states, name, seen = definition["States"], definition["StartAt"], []
+    while name and name not in seen:
+        seen.append(name)
+        state = states[name]
+        name = state["Choices"][0]["Next"] if state["Type"] == "Choice" else state.get("Next")
+    return seen
+
+
+def statements(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        yield from policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,95 @@
+"""Case studies are validated data: bad references fail at synth, not an hour into an execution."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from stacks.case_parts import (
+    Algorithm,
+    Direction,
+    EndpointSpec,
+    ProcessingStep,
+    QualityGate,
+    TrainingStep,
+    TransformStep,
+)
+from stacks.case_study import CaseStudy
+from stacks.cases import ALL, MOON_CLASSIFICATION, POPULATION_SEGMENTATION, POWER_FORECASTING
+
+
+def test_four_case_studies_with_unique_ids_and_short_names() -> None:
+    assert [c.id for c in ALL] == [
+        "population-segmentation",
+        "fraud-detection",
+        "moon-classification",
+        "power-forecasting",
+    ]
+    assert len({c.short_name for c in ALL}) == 4
+
+
+def test_seed_defaults() -> None:
+    pca = POPULATION_SEGMENTATION.step("pca")
+    kmeans = POPULATION_SEGMENTATION.step("kmeans")
+    assert isinstance(pca, TrainingStep) and isinstance(kmeans, TrainingStep)
+    assert (
+        pca.hyperparameters["num_components"],
+        kmeans.hyperparameters["k"],
+        kmeans.hyperparameters["feature_dim"],
+    ) == ("33", "8", "7")
+    assert POWER_FORECASTING.gate == QualityGate("deepar", "test:RMSE", Direction.MINIMIZE, 0.5)
+    assert all(c.endpoint.instance_count == 2 and c.endpoint.canary_instances == 1 for c in ALL)
+
+
+def _case(**changes: object) -> CaseStudy:
+    return dataclasses.replace(POWER_FORECASTING, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"short_name": "Power!"}, "short_name"),
+        ({"raw_data_prefix": "power/raw"}, "must end with"),
+        ({"steps": POWER_FORECASTING.steps[1:]}, "first step must be the preprocessing"),
+        ({"gate": QualityGate("nope", "x", Direction.MAXIMIZE, 1)}, "gate step"),
+        ({"endpoint": EndpointSpec(model_step="preprocess")}, "endpoint model_step"),
+        (
+            {"steps": (*POWER_FORECASTING.steps, TransformStep("tt", "deepar", "preprocess/nope", "out"))},
+            "no earlier step writes",
+        ),
+        (
+            {"steps": (*POWER_FORECASTING.steps, ProcessingStep("preprocess", "m", {}, ()))},
+            "invalid or repeated",
+        ),
+        (
+            {
+                "short_name": "longername",
+                "steps": (ProcessingStep("a-very-long-step", "m", {"raw": "raw"}, ()),),
+            },
+            "19 characters",
+        ),
+    ],
+)
+def test_invalid_case_studies_are_rejected(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _case(**changes)
+
+
+def test_parts_validate_themselves() -> None:
+    with pytest.raises(ValueError, match="half"):
+        EndpointSpec(model_step="m", instance_count=2, canary_instances=2)
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        Algorithm("xgboost")
+    with pytest.raises(ValueError, match="script"):
+        Algorithm("pytorch")
+
+
+def test_script_mode_gate_metric_must_be_parsed_from_the_logs() -> None:
+    with pytest.raises(ValueError, match="not in the metric definitions"):
+        dataclasses.replace(MOON_CLASSIFICATION, gate=QualityGate("mlp", "test:f1", Direction.MAXIMIZE, 0.9))
+
+
+def test_raw_data_prefix_defaults_to_the_case_id() -> None:
+    assert POWER_FORECASTING.raw_prefix == "power-forecasting/raw/"
+    assert _case(raw_data_prefix="shared/uci/").raw_prefix == "shared/uci/"

@@ -1,0 +1,148 @@
+"""Deployment: blue/green canary with auto-rollback on the stack's own alarms, and a rollback or a
+failed endpoint ends the execution failed, never as success."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Synthesized
+from helpers import only, resources
+
+STACKS = ["FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
+SHORT = {
+    "FraudDetection": "fraud",
+    "MoonClassification": "moons",
+    "PopulationSegmentation": "popseg",
+    "PowerForecasting": "power",
+}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_update_is_blue_green_canary_with_the_stacks_alarms(synthesized: Synthesized, stack: str) -> None:
+    template = synthesized.templates[stack]
+    states = synthesized.definition(stack)["States"]
+    update = states["UpdateEndpoint"]["Parameters"]
+    alarm_names = sorted(
+        a["Properties"]["AlarmName"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    )
+    assert alarm_names == [f"mlcases-dev-{SHORT[stack]}-5xx", f"mlcases-dev-{SHORT[stack]}-latency"]
+    assert update["EndpointName"] == f"mlcases-dev-{SHORT[stack]}"
+    assert update["EndpointConfigName.$"] == "$.release.endpoint_config_name"
+    assert update["DeploymentConfig"] == {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                "WaitIntervalInSeconds": 600,
+            },
+            "TerminationWaitInSeconds": 300,
+            "MaximumExecutionTimeoutInSeconds": 3600,
+        },
+        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": n} for n in sorted(alarm_names)]},
+    }
+    variant = states["CreateEndpointConfig"]["Parameters"]["ProductionVariants"][0]
+    assert variant["InitialInstanceCount"] == 2  # a canary of 1 is at most half the fleet
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_alarms_watch_the_endpoint_variant(synthesized: Synthesized, stack: str) -> None:
+    alarms = {
+        a["Properties"]["MetricName"]: a["Properties"]
+        for a in resources(synthesized.templates[stack], "AWS::CloudWatch::Alarm").values()
+    }
+    assert set(alarms) == {"Invocation5XXErrors", "ModelLatency"}
+    for alarm in alarms.values():
+        assert alarm["Namespace"] == "AWS/SageMaker"
+        assert alarm["Dimensions"] == [
+            {"Name": "EndpointName", "Value": f"mlcases-dev-{SHORT[stack]}"},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ]
+        assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarms["ModelLatency"]["Threshold"] == 500_000  # microseconds
+
+
+def test_first_deployment_creates_and_later_ones_update(synthesized: Synthesized) -> None:
+    states = synthesized.definition("PowerForecasting")["States"]
+    find = states["FindEndpoint"]
+    assert find["Next"] == "UpdateEndpoint"
+    assert find["Catch"][0]["Next"] == "EndpointExists"
+    assert "SageMaker.ResourceNotFoundException" in find["Catch"][0]["ErrorEquals"]
+    assert states["EndpointExists"]["Choices"] == [
+        {
+            "Variable": "$.failure.Cause",
+            "StringMatches": "*Could not find endpoint*",
+            "Next": "CreateEndpoint",
+        }
+    ]
+    assert states["EndpointExists"]["Default"] == "NotifyFailure"
+    assert states["CreateEndpoint"]["Next"] == states["UpdateEndpoint"]["Next"] == "WaitForEndpoint"
+
+
+def test_rollback_and_failed_endpoint_end_as_failures(synthesized: Synthesized) -> None:
+    states = synthesized.definition("MoonClassification")["States"]
+    status = states["EndpointStatus"]
+    assert status["Choices"][0] == {
+        "Variable": "$.deploy.status.EndpointStatus",
+        "StringEquals": "InService",
+        "Next": "IsNewConfigLive",
+    }
+    settling = {c["StringEquals"] for c in status["Choices"][1]["Or"]}
+    assert settling == {"Creating", "Updating", "SystemUpdating", "RollingBack"}
+    assert status["Choices"][1]["Next"] == "WaitForEndpoint"
+    assert status["Default"] == "EndpointNotInService"
+    live = states["IsNewConfigLive"]
+    assert live["Choices"][0]["StringEqualsPath"] == "$.release.endpoint_config_name"
+    assert live["Default"] == "DeploymentRolledBack"
+    rolled_back = states["DeploymentRolledBack"]
+    assert rolled_back["Parameters"]["Error"] == "RolledBack"
+    assert rolled_back["Next"] == states["EndpointNotInService"]["Next"] == "NotifyFailure"
+    assert states["EndpointNotInService"]["Parameters"]["Error"] == "EndpointFailed"
+    assert states["WaitForEndpoint"] == {"Type": "Wait", "Seconds": 60, "Next": "DescribeEndpoint"}
+
+
+def test_gate_failures_carry_the_figures(synthesized: Synthesized) -> None:
+    states = synthesized.definition("FraudDetection")["States"]
+    for name in ("BelowThreshold", "WorseThanDeployed", "MetricMissing"):
+        assert states[name]["Parameters"]["Error"] == "QualityGateFailed"
+        assert states[name]["ResultPath"] == "$.failure" and states[name]["Next"] == "NotifyFailure"
+    figures = "$.gate.metric.value, $.gate.metric.threshold"
+    assert states["BelowThreshold"]["Parameters"]["Cause.$"] == (
+        f"States.Format('test:recall {{}} does not meet the threshold {{}}', {figures})"
+    )
+    assert "$.deployed.document.metric.value" in states["WorseThanDeployed"]["Parameters"]["Cause.$"]
+    no_record = states["ReadDeploymentRecord"]["Catch"][0]
+    assert no_record == {
+        "ErrorEquals": ["S3.NoSuchKeyException"],
+        "ResultPath": "$.deployed",
+        "Next": "QualityGatePassed",
+    }
+
+
+def test_endpoint_config_captures_data_with_kms(synthesized: Synthesized) -> None:
+    params = synthesized.definition("PopulationSegmentation")["States"]["CreateEndpointConfig"]["Parameters"]
+    capture = params["DataCaptureConfig"]
+    assert capture["EnableCapture"] is True and capture["InitialSamplingPercentage"] == 100
+    assert (
+        capture["DestinationS3Uri"]
+        == "s3://mlcases-dev-artifacts-111111111111-us-east-1/datacapture/population-segmentation/"
+    )
+    assert capture["KmsKeyId"] == params["KmsKeyId"]
+    assert params["KmsKeyId"].startswith("<import:mlcases-dev-platform:")
+
+
+def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:
+    states = synthesized.definition("PopulationSegmentation")["States"]
+    record = states["BuildDeploymentRecord"]["Parameters"]
+    assert set(record) == {
+        "case_study",
+        "endpoint_name.$",
+        "model_name.$",
+        "endpoint_config_name.$",
+        "metric.$",
+        "time.$",
+        "execution.$",
+    }
+    write = states["WriteDeploymentRecord"]["Parameters"]
+    assert write["Key"] == "deployments/population-segmentation/record.json"
+    assert write["Body.$"] == "States.JsonToString($.record)"
+    assert states["WriteDeploymentRecord"]["Next"] == "Deployed"
+    assert only(synthesized.templates["PopulationSegmentation"], "AWS::StepFunctions::StateMachine")

@@ -1,0 +1,100 @@
+"""Pipeline stacks: least-privilege roles, encrypted logs, tracing, timeout and the outputs users need."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asl_resolver import resolve
+from conftest import Synthesized
+from helpers import as_list, only, resources, statements
+
+from stacks.nag import flatten
+
+STACKS = ["FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
+# Actions without resource-level permissions; anything else on "*" is a finding.
+UNSCOPED_OK = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "cloudwatch:PutMetricData",
+}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_broad_permissions(synthesized: Synthesized, stack: str) -> None:
+    template = synthesized.templates[stack]
+    for role in resources(template, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+    for statement in statements(template):
+        actions = as_list(statement["Action"])
+        assert not [a for a in actions if a.endswith(":*") or a == "*"], actions
+        targets = [flatten(r) for r in as_list(statement["Resource"])]
+        if "*" in targets:
+            assert set(actions) <= UNSCOPED_OK, actions
+        for target in targets:
+            assert not target.endswith(":::*") and not target.endswith("/*/*"), target
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_sagemaker_permissions_are_scoped_to_the_case(synthesized: Synthesized, stack: str) -> None:
+    short = {
+        "FraudDetection": "fraud",
+        "MoonClassification": "moons",
+        "PopulationSegmentation": "popseg",
+        "PowerForecasting": "power",
+    }[stack]
+    sagemaker = [
+        s
+        for s in statements(synthesized.templates[stack])
+        if any(a.startswith("sagemaker:") for a in as_list(s["Action"]))
+    ]
+    assert sagemaker
+    for statement in sagemaker:
+        for target in (flatten(r) for r in as_list(statement["Resource"])):
+            name = target.rsplit("/", 1)[-1]
+            assert name.startswith(f"{short}-") or name == f"mlcases-dev-{short}", target
+    pass_role = [s for s in statements(synthesized.templates[stack]) if s["Action"] == "iam:PassRole"]
+    assert len(pass_role) == 1
+    assert pass_role[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    describe_alarms = [
+        s for s in statements(synthesized.templates[stack]) if s["Action"] == "cloudwatch:DescribeAlarms"
+    ]
+    assert [flatten(r).rsplit(":", 1)[-1] for r in describe_alarms[0]["Resource"]] == [
+        f"mlcases-dev-{short}-5xx",
+        f"mlcases-dev-{short}-latency",
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_state_machine_is_standard_logged_traced_and_bounded(synthesized: Synthesized, stack: str) -> None:
+    template = synthesized.templates[stack]
+    machine = only(template, "AWS::StepFunctions::StateMachine")
+    assert machine["StateMachineType"] == "STANDARD"
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
+    assert machine["LoggingConfiguration"]["IncludeExecutionData"] is True
+    assert synthesized.definition(stack)["TimeoutSeconds"] == 24 * 3600
+    log_group = only(template, "AWS::Logs::LogGroup")
+    assert "Fn::ImportValue" in log_group["KmsKeyId"]
+    assert log_group["LogGroupName"].startswith("/aws/vendedlogs/states/mlcases-dev-")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_outputs_give_arn_endpoint_and_sample_input(synthesized: Synthesized, stack: str) -> None:
+    outputs = synthesized.templates[stack]["Outputs"]
+    assert {"StateMachineArn", "EndpointName", "SampleStartInput", "RawDataUri"} <= set(outputs)
+    sample = json.loads(resolve(outputs["SampleStartInput"]["Value"]))
+    raw = resolve(outputs["RawDataUri"]["Value"])
+    assert sample == {"raw_data_uri": raw}
+    assert raw.startswith("s3://mlcases-dev-data-111111111111-us-east-1/") and raw.endswith("/raw/")
+    assert outputs["StateMachineArn"]["Export"]["Name"].endswith("-StateMachineArn")

@@ -1,0 +1,137 @@
+"""The gate and deploy logic executed by moto's ASL interpreter, with SageMaker/S3/SNS stubbed."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from asl_stub import Error, execute, stub
+from conftest import Synthesized
+
+NOT_FOUND = Error("SageMaker.SageMakerException", 'Could not find endpoint "mlcases-dev-power".')
+NO_RECORD = Error("S3.NoSuchKeyException", "The specified key does not exist.")
+CONFIG_ARN = "arn:aws:sagemaker:us-east-1:111111111111:endpoint-config/power-ec-0123456789ab"
+
+
+@pytest.fixture(autouse=True)
+def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, os.environ.get(name, "testing"))
+
+
+def power(
+    rmse: float, *, record: Any = NO_RECORD, endpoint: Any = NOT_FOUND, live: str = "power-ec-0123456789ab"
+) -> dict[str, Any]:
+    return {
+        "TrainDeepar": {
+            "TrainingJobName": "power-deepar-1",
+            "ModelArtifacts": {"S3ModelArtifacts": "s3://a/model.tar.gz"},
+            "FinalMetricDataList": [
+                {"MetricName": "train:loss", "Value": 1.0},
+                {"MetricName": "test:RMSE", "Value": rmse},
+            ],
+        },
+        "CreateModelDeepar": {
+            "ModelArn": "arn:aws:sagemaker:us-east-1:111111111111:model/power-deepar-m-0123456789ab"
+        },
+        "ReadDeploymentRecord": record,
+        "CreateEndpointConfig": {"EndpointConfigArn": CONFIG_ARN},
+        "FindEndpoint": endpoint,
+        "DescribeEndpoint": {"EndpointStatus": "InService", "EndpointConfigName": live},
+    }
+
+
+def deployed(rmse: float, metric: str = "test:RMSE") -> dict[str, Any]:
+    return {"document": {"metric": {"name": metric, "value": rmse, "threshold": 0.5}}}
+
+
+def test_below_threshold_fails_with_the_figures(synthesized: Synthesized) -> None:
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.7)))
+    assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
+    assert run["cause"] == "test:RMSE 0.7 does not meet the threshold 0.5"
+    assert run["entered"][-3:] == ["NotifyFailure", "ReservedErrorName", "PipelineFailed"]
+
+
+def test_first_deployment_creates_the_endpoint_and_writes_the_record(synthesized: Synthesized) -> None:
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.3)))
+    assert run["status"] == "SUCCEEDED"
+    assert "CreateEndpoint" in run["entered"] and "UpdateEndpoint" not in run["entered"]
+    record = run["output"]["record"]
+    assert record["endpoint_config_name"] == "power-ec-0123456789ab"
+    assert record["model_name"] == "power-deepar-m-0123456789ab"
+    assert record["metric"] == {"name": "test:RMSE", "value": 0.3, "threshold": 0.5}
+    assert run["entered"][-2:] == ["WriteDeploymentRecord", "Deployed"]
+
+
+def test_a_rollback_never_looks_like_success(synthesized: Synthesized) -> None:
+    results = power(0.3, record=deployed(0.4), endpoint={}, live="power-ec-previous00000")
+    run = execute(stub(synthesized.definition("PowerForecasting"), results))
+    assert (run["status"], run["error"]) == ("FAILED", "RolledBack")
+    assert "power-ec-previous00000" in run["cause"] and "UpdateEndpoint" in run["entered"]
+
+
+def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized) -> None:
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.45, record=deployed(0.3))))
+    assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
+    assert run["cause"] == "test:RMSE 0.45 is worse than the deployed model (0.3)"
+    assert "CreateEndpointConfig" not in run["entered"]
+
+
+def test_a_record_of_another_metric_does_not_block(synthesized: Synthesized) -> None:
+    run = execute(
+        stub(
+            synthesized.definition("PowerForecasting"), power(0.45, record=deployed(0.1, "mape"), endpoint={})
+        )
+    )
+    assert run["status"] == "SUCCEEDED" and "UpdateEndpoint" in run["entered"]
+
+
+def test_missing_metric_and_unexpected_lookup_errors_fail(synthesized: Synthesized) -> None:
+    results = power(0.3)
+    results["TrainDeepar"]["FinalMetricDataList"] = [{"MetricName": "train:loss", "Value": 1.0}]
+    run = execute(stub(synthesized.definition("PowerForecasting"), results))
+    assert (run["error"], run["cause"]) == (
+        "QualityGateFailed",
+        "metric test:RMSE was not reported by deepar in run1",
+    )
+    denied = Error(
+        "SageMaker.SageMakerException", "User is not authorized to perform: sagemaker:DescribeEndpoint"
+    )
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.3, endpoint=denied)))
+    assert (run["status"], run["error"]) == ("FAILED", "SageMaker.SageMakerException")
+
+
+@pytest.mark.parametrize(("recall", "status"), [(0.9, "SUCCEEDED"), (0.8, "FAILED")])
+def test_fraud_gate_reads_evaluation_json(synthesized: Synthesized, recall: float, status: str) -> None:
+    results = {
+        "DescribeBestLinear": {
+            "TrainingJobName": "t",
+            "ModelArtifacts": {"S3ModelArtifacts": "s3://a/m"},
+            "FinalMetricDataList": [],
+        },
+        "CreateModelLinear": {"ModelArn": "arn:aws:sagemaker:us-east-1:1:model/fraud-linear-m-0123456789ab"},
+        "ReadEvaluation": {"document": {"metrics": {"test:recall": recall, "auprc": 0.7}}},
+        "ReadDeploymentRecord": NO_RECORD,
+        "CreateEndpointConfig": {
+            "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:1:endpoint-config/fraud-ec-0123456789ab"
+        },
+        "FindEndpoint": NOT_FOUND,
+        "DescribeEndpoint": {"EndpointStatus": "InService", "EndpointConfigName": "fraud-ec-0123456789ab"},
+    }
+    run = execute(stub(synthesized.definition("FraudDetection"), results))
+    assert run["status"] == status
+
+
+def test_a_failed_job_is_notified_and_fails_the_execution(synthesized: Synthesized) -> None:
+    failed = Error("States.TaskFailed", '{"FailureReason": "AlgorithmError: bad channel"}')
+    run = execute(stub(synthesized.definition("PowerForecasting"), {**power(0.3), "TrainDeepar": failed}))
+    assert (run["status"], run["error"]) == ("FAILED", "StepFailed")
+    assert run["cause"] == f"States.TaskFailed: {failed.cause}"
+    assert run["entered"][-5:] == [
+        "TrainDeepar",
+        "NotifyFailure",
+        "ReservedErrorName",
+        "NameStepFailure",
+        "PipelineFailed",
+    ]
