@@ -33,9 +33,9 @@ class Progress:
                 self._entered[event.name] = time.monotonic()
                 return self._print(f"{clock}  > {event.name}")
             took = time.monotonic() - self._entered.get(event.name, time.monotonic())
-            mark = {"exited": "ok", "failed": "FAILED"}.get(event.phase, event.phase)
-            detail = f" ({event.detail})" if event.detail else ""
-            return self._print(f"{clock}  {mark:>6} {event.name} in {took:.1f}s{detail}")
+            if event.phase == "failed":  # a Catch or Retry may still handle it: the next lines tell
+                return self._print(f"{clock}  raised {event.name}: {event.detail}")
+            return self._print(f"{clock}      ok {event.name} in {took:.1f}s")
         if event.source == "Execution":
             return self._print(f"{clock}  [{self.case}] execution {event.name} {event.phase} {event.detail}")
         self._print(f"{clock}      {event.source} {event.name}: {event.phase} {event.detail}".rstrip())
@@ -48,6 +48,8 @@ def summary(run: CaseRun) -> None:
     print(f"\n{run.case}: {run.status} in {run.duration_s:.1f}s (execution {run.execution})")
     if run.error:
         print(f"  error: {run.error}\n  cause: {run.cause}")
+    for note in run.notifications:
+        print(f"  notified: {str(note.get('Subject') or note.get('Message', ''))[:200]}")
     for name, value in sorted(run.metrics.items()):
         print(f"  {name:<36} {value:.4f}")
     if run.endpoint:

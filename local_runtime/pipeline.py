@@ -45,6 +45,7 @@ class CaseRun:
     endpoint: dict[str, Any] | None = None
     report: str | None = None
     states: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         keys = (
@@ -66,8 +67,9 @@ def stack_id(case_id: str) -> str:
     return "".join(part.capitalize() for part in case_id.split("-"))
 
 
-def load_assembly(workdir: Path) -> tuple[Assembly, Resolver]:
-    assembly = Assembly.read(synthesize(workdir / "cdk.out"))
+def load_assembly(workdir: Path, assembly_dir: Path | None = None) -> tuple[Assembly, Resolver]:
+    """The synthesized app: `assembly_dir` as it is, or a fresh synth of this checkout in the workdir."""
+    assembly = Assembly.read(assembly_dir or synthesize(workdir / "cdk.out"))
     return assembly, Resolver(assembly.templates, region=LOCAL_REGION)
 
 
@@ -98,9 +100,10 @@ def run_case(
     progress: Progress | None = None,
     time_scale: float = DEFAULT_TIME_SCALE,
     start_input: dict[str, Any] | None = None,
+    assembly_dir: Path | None = None,
 ) -> CaseRun:
     workdir = workdir.resolve()
-    assembly, resolver = load_assembly(workdir)
+    assembly, resolver = load_assembly(workdir, assembly_dir)
     stack = stack_id(case_id)
     s3 = LocalS3(workdir / "s3")
     assembly.stage_assets(s3, resolver)
@@ -145,6 +148,7 @@ def run_case(
         cause=result.cause,
         metrics=_metrics(sagemaker, list(s3.root.glob(f"*/runs/{case_id}/{name}")), started),
         endpoint=_endpoint_summary(live),
+        notifications=result.notifications,
     )
     spans = timeline.spans(result.events)
     run.states = [{"state": s.name, "seconds": s.seconds, "failed": s.failed} for s in spans]

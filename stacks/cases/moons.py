@@ -41,8 +41,8 @@ MOON_CLASSIFICATION = CaseStudy(
                 "validation:accuracy",
                 Direction.MAXIMIZE,
                 (
-                    ParameterRange("hidden_dim", "Integer", 4, 32),
-                    ParameterRange("lr", "Continuous", 0.001, 0.1, "Logarithmic"),
+                    ParameterRange("hidden_dim", "Integer", 12, 32),
+                    ParameterRange("lr", "Continuous", 0.005, 0.05, "Logarithmic"),
                 ),
                 max_jobs=6,
                 max_parallel=2,

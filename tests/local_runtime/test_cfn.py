@@ -41,13 +41,20 @@ def test_join_sub_select_split_and_imports(resolver: Resolver) -> None:
     definition = {
         "Fn::Join": [
             "",
-            ['{"Bucket":"', {"Fn::ImportValue": "Platform:DataBucket"}, '","Role":"', {"Fn::Sub": "${Role.Arn}"}],
+            [
+                '{"Bucket":"',
+                {"Fn::ImportValue": "Platform:DataBucket"},
+                '","Role":"',
+                {"Fn::Sub": "${Role.Arn}"},
+            ],
         ]
     }
     assert resolver.resolve("Pipeline", definition) == (
         '{"Bucket":"platform-databucket","Role":"arn:aws:iam::000000000000:role/pipeline-role'
     )
-    assert resolver.resolve("Pipeline", {"Fn::Sub": ["${X}-${AWS::AccountId}", {"X": "a"}]}) == "a-000000000000"
+    assert (
+        resolver.resolve("Pipeline", {"Fn::Sub": ["${X}-${AWS::AccountId}", {"X": "a"}]}) == "a-000000000000"
+    )
     assert resolver.resolve("Pipeline", {"Fn::Select": [1, {"Fn::Split": ["/", "a/b/c"]}]}) == "b"
 
 

@@ -1,0 +1,58 @@
+"""The real CDK app with fast settings, synthesized once for the end-to-end local runs.
+
+Only hyperparameters and tuning budgets shrink (fewer epochs, two tuning jobs); the state machines,
+the ml_code and the local runtime are the ones `make run` uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from stacks.case_parts import TrainingStep
+from stacks.case_study import CaseStudy
+from stacks.cases import ALL
+from stacks.config import load
+
+REPO = Path(__file__).resolve().parents[2]
+FAST_HYPERPARAMETERS: Mapping[str, Mapping[str, str]] = {
+    "moon-classification": {"epochs": "30"},
+    "fraud-detection": {"epochs": "3"},
+    "power-forecasting": {
+        "epochs": "2",
+        "num_cells": "10",
+        "num_layers": "1",
+        "early_stopping_patience": "2",
+    },
+    "population-segmentation": {},
+}
+
+
+def fast(case: CaseStudy, **changes: object) -> CaseStudy:
+    """`case` with quick training; `changes` replace CaseStudy fields (e.g. a stricter gate)."""
+    steps = []
+    for step in case.steps:
+        if isinstance(step, TrainingStep):
+            hyperparameters = {**step.hyperparameters, **FAST_HYPERPARAMETERS[case.id]}
+            tuning = step.tuning and dataclasses.replace(step.tuning, max_jobs=2, max_parallel=2)
+            step = dataclasses.replace(step, hyperparameters=hyperparameters, tuning=tuning)
+        steps.append(step)
+    return dataclasses.replace(case, steps=tuple(steps), **changes)  # type: ignore[arg-type]
+
+
+def synth(outdir: Path, cases: tuple[CaseStudy, ...]) -> Path:
+    from aws_cdk import App
+
+    from stacks.app_builder import build
+
+    context = {**json.loads((REPO / "cdk.json").read_text())["context"], "aws:cdk:disable-stack-trace": True}
+    app = App(outdir=str(outdir), context=context, builtin_cloud_formation_validation=False)
+    build(app, load({"stage": "dev", "region": "us-east-1"}.get, {}), cases, bootstrap_rule=False)
+    app.synth()
+    return outdir
+
+
+def fast_cases() -> tuple[CaseStudy, ...]:
+    return tuple(fast(case) for case in ALL)

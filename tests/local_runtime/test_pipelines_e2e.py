@@ -1,0 +1,166 @@
+"""End to end: the synthesized state machines run locally, on the bundled data, down every path.
+
+Fast settings (tests/local_runtime/e2e_app.py) keep this to a few minutes; everything else — the
+state machines, the ml_code, moto's interpreter, the local SageMaker and endpoints — is real.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local_runtime import pipeline
+from local_runtime.bundled_data import DEFAULT_DATA_DIR
+from local_runtime.endpoints import lifecycle
+from local_runtime.endpoints.loader import Handlers
+from local_runtime.pipeline import CASE_IDS, run_case
+from stacks.case_parts import QualityGate
+from stacks.cases.moons import MOON_CLASSIFICATION
+from tests.local_runtime.e2e_app import fast, fast_cases, synth
+
+pytestmark = pytest.mark.slow
+MOONS = "moon-classification"
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth(tmp_path_factory.mktemp("e2e") / "cdk.out", fast_cases())
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("workdir")
+
+
+def states(run: pipeline.CaseRun) -> list[str]:
+    return [s["state"] for s in run.states]
+
+
+EXPECTED_METRICS = {
+    "population-segmentation": ("explained_variance_top_k", "silhouette"),
+    "fraud-detection": ("test:recall", "test:precision", "test:precision_prior_corrected"),
+    "moon-classification": ("test:accuracy", "validation:accuracy"),
+    "power-forecasting": ("test:RMSE", "test:mean_wQuantileLoss"),
+}
+
+
+@pytest.mark.parametrize("case", CASE_IDS)
+def test_every_case_succeeds_and_deploys(case: str, assembly: Path, workdir: Path) -> None:
+    run = run_case(case, workdir=workdir, assembly_dir=assembly)
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert set(EXPECTED_METRICS[case]) <= set(run.metrics), run.metrics
+    assert run.endpoint is not None and run.endpoint["status"] == "InService"
+    assert "CreateEndpoint" in states(run) and "UpdateEndpoint" not in states(run)
+    report = Path(str(run.report)).read_text()
+    assert "SUCCEEDED" in report and "<img" in report
+    if case == "population-segmentation":
+        assert run.metrics["explained_variance_top_k"] == pytest.approx(0.8017, abs=1e-4)
+
+
+def test_second_run_updates_the_endpoint_through_the_canary(assembly: Path, workdir: Path) -> None:
+    first = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+    second = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+    assert second.status == "SUCCEEDED", (second.error, second.cause)
+    assert "UpdateEndpoint" in states(second)
+    assert first.endpoint and second.endpoint
+    assert second.endpoint["live_config"] != first.endpoint["live_config"]
+    assert second.execution != first.execution
+
+
+class _Client(threading.Thread):
+    """Live traffic from outside the pipeline: invokes the endpoint until stopped, counting outcomes."""
+
+    def __init__(self, services: list[Any], endpoint: str, body: bytes) -> None:
+        super().__init__(daemon=True)
+        self.services, self.endpoint, self.body = services, endpoint, body
+        self.outcomes: Counter[str] = Counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            if not self.services or self.endpoint not in self.services[-1].endpoint_names():
+                self.stop.wait(0.05)
+                continue
+            try:
+                status, _, _ = self.services[-1].invoke(
+                    self.endpoint, self.body, "text/csv", "application/json"
+                )
+                self.outcomes[str(status)] += 1
+            except Exception as exc:  # a dropped request
+                self.outcomes[f"dropped: {exc!r}"] += 1
+            self.stop.wait(0.005)
+
+
+def test_faulty_model_is_rolled_back_under_live_traffic(
+    assembly: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+    assert before.status == "SUCCEEDED" and before.endpoint
+    healthy = {p.stem for p in (workdir / "endpoints" / "models").glob("*.json")}
+
+    def faulty_predict(data: Any, model: Any) -> Any:
+        raise RuntimeError("faulty model: predict_fn raised")
+
+    real_load = lifecycle.load_handlers
+
+    def load_handlers(model: dict[str, Any], s3: Any, artifacts: Path) -> tuple[Handlers, str]:
+        handlers, model_dir = real_load(model, s3, artifacts)
+        if model["ModelName"] not in healthy:  # every model created from now on is faulty
+            handlers = dataclasses.replace(handlers, predict_fn=faulty_predict)
+        return handlers, model_dir
+
+    services: list[Any] = []
+
+    class CapturingService(pipeline.EndpointService):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            services.append(self)
+
+    monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
+    monkeypatch.setattr(pipeline, "EndpointService", CapturingService)
+    client = _Client(services, before.endpoint["name"], b"0.5,0.25")
+    client.start()
+    try:
+        after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+        old_model_answers = services[-1].invoke(
+            before.endpoint["name"], b"0.5,0.25", "text/csv", "application/json"
+        )
+    finally:
+        client.stop.set()
+        client.join()
+    assert after.status == "FAILED" and after.error == "RolledBack", (after.error, after.cause)
+    assert after.endpoint and after.endpoint["live_config"] == before.endpoint["live_config"]
+    assert not [k for k in client.outcomes if k.startswith("dropped")], client.outcomes
+    assert client.outcomes["200"] > 0 and client.outcomes["500"] > 0, client.outcomes
+    assert old_model_answers[0] == 200
+    assert after.notifications, "the rollback must be notified"
+
+
+def test_failing_job_is_caught_and_notified(assembly: Path, workdir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR / "moons", data / "moons")
+    bad = data / "moons" / "train.csv"
+    bad.write_text(bad.read_text().replace("1.0,", "one,", 1))
+    run = run_case(MOONS, workdir=workdir, assembly_dir=assembly, data_dir=data)
+    assert run.status == "FAILED"
+    assert "train.csv" in str(run.cause) and "row 1" in str(run.cause), run.cause
+    assert run.notifications and "train.csv" in str(run.notifications[-1]["Message"])
+
+
+def test_quality_gate_fails_a_weak_model(tmp_path: Path) -> None:
+    strict = fast(
+        MOON_CLASSIFICATION,
+        gate=QualityGate("mlp", "test:accuracy", MOON_CLASSIFICATION.gate.direction, 0.999),
+    )
+    assembly = synth(tmp_path / "cdk.out", (strict,))
+    run = run_case(MOONS, workdir=tmp_path / "work", assembly_dir=assembly)
+    assert run.status == "FAILED" and run.error == "QualityGateFailed", (run.error, run.cause)
+    assert "test:accuracy" in str(run.cause) and "0.999" in str(run.cause)
+    assert run.endpoint is None  # nothing was deployed
+    assert run.notifications
