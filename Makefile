@@ -44,7 +44,9 @@ synth: setup
 test: lint typecheck unit synth
 
 bench: setup
-	$(PY) -m bench.run_all
+	$(PY) -m bench.ml_quality
+	$(PY) -m bench.pipelines
+	$(PY) -m bench.endpoint_latency
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
