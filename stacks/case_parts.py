@@ -64,6 +64,7 @@ class Tuning:
     strategy: str = "Bayesian"
     max_jobs: int = 8
     max_parallel: int = 2
+    random_seed: int = 42  # HyperParameterTuningJobConfig.RandomSeed
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_parallel <= self.max_jobs:

@@ -153,5 +153,8 @@ def _tuning_config(tuning: Tuning) -> dict[str, Any]:
             "MaxParallelTrainingJobs": tuning.max_parallel,
         },
         "ParameterRanges": ranges,
+        # A fixed seed makes a rerun on the same data propose the same candidates, so the gate's
+        # "not worse than the deployed model" compares like with like.
+        "RandomSeed": tuning.random_seed,
         "TrainingJobEarlyStoppingType": "Off",
     }

@@ -149,7 +149,7 @@ def test_failing_job_is_caught_and_notified(assembly: Path, workdir: Path, tmp_p
     bad.write_text(bad.read_text().replace("1.0,", "one,", 1))
     run = run_case(MOONS, workdir=workdir, assembly_dir=assembly, data_dir=data)
     assert run.status == "FAILED"
-    assert "train.csv" in str(run.cause) and "row 1" in str(run.cause), run.cause
+    assert "train.csv, row 2, field 'label': 'one' is not a number" in str(run.cause), run.cause
     assert run.notifications and "train.csv" in str(run.notifications[-1]["Message"])
 
 
