@@ -14,10 +14,8 @@ from __future__ import annotations
 import contextlib
 import io as stdio
 import json
-import os
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +23,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from bench.quality._container import opt_ml
 from ml_code.builtin import linear_learner
-from ml_code.common import io, metrics, sm_env
+from ml_code.common import io, metrics
 from ml_code.fraud_detection import preprocess
 
 POPULATION = {0: 284_315, 1: 492}  # the full Kaggle file's class counts
@@ -47,19 +46,6 @@ HYPERPARAMETERS = {
 }
 
 
-@contextlib.contextmanager
-def _opt_ml(root: Path) -> Iterator[None]:
-    previous = os.environ.get(sm_env.ROOT_ENV)
-    os.environ[sm_env.ROOT_ENV] = str(root)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(sm_env.ROOT_ENV, None)
-        else:
-            os.environ[sm_env.ROOT_ENV] = previous
-
-
 def _train_job(root: Path, train: pd.DataFrame, validation: pd.DataFrame) -> tuple[Path, dict[str, float]]:
     """One training job in a folder shaped like /opt/ml; returns the model folder and its #metric lines."""
     config = root / "input" / "config"
@@ -71,7 +57,7 @@ def _train_job(root: Path, train: pd.DataFrame, validation: pd.DataFrame) -> tup
         with io.atomic_path(root / "input" / "data" / channel / f"{channel}.csv") as tmp:
             frame.to_csv(tmp, header=False, index=False)
     out = stdio.StringIO()
-    with _opt_ml(root), contextlib.redirect_stdout(out):
+    with opt_ml(root), contextlib.redirect_stdout(out):
         rc = linear_learner.main(["train"])
     if rc != 0:
         raise RuntimeError(

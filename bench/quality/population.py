@@ -8,37 +8,21 @@ the case study's: PCA with 33 components, k-means with k=8 on the top 7 componen
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench.quality._container import opt_ml
 from ml_code.builtin import kmeans, pca
-from ml_code.common import sm_env
 from ml_code.population_segmentation import evaluate, preprocess, select_components
 
 PCA_HYPERPARAMETERS = {"feature_dim": "34", "num_components": "33", "mini_batch_size": "300"}
 KMEANS_HYPERPARAMETERS = {"k": "8", "feature_dim": "7", "eval_metrics": '["msd","ssd"]'}
 TRANSFORM_ROWS = 500  # rows per request, like batch transform's mini-batches under MaxPayloadInMB
-
-
-@contextlib.contextmanager
-def _opt_ml(root: Path) -> Iterator[None]:
-    previous = os.environ.get(sm_env.ROOT_ENV)
-    os.environ[sm_env.ROOT_ENV] = str(root)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(sm_env.ROOT_ENV, None)
-        else:
-            os.environ[sm_env.ROOT_ENV] = previous
 
 
 def _check(rc: int, step: str) -> None:
@@ -54,7 +38,7 @@ def _train(module: ModuleType, root: Path, hyperparameters: dict[str, str], trai
     channels = {"train": {"ContentType": "text/csv;label_size=0"}}
     (config / "inputdataconfig.json").write_text(json.dumps(channels))
     shutil.copytree(train, root / "input" / "data" / "train")
-    with _opt_ml(root):
+    with opt_ml(root):
         _check(module.main(["train"]), f"{module.__name__} train")
     return root / "model"
 

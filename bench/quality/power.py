@@ -27,14 +27,18 @@ from ml_code.common import sm_env
 from ml_code.common.io import read_jsonlines
 from ml_code.power_forecasting import evaluate, preprocess
 
-# The seed's hyperparameters. Alternatives picked on validation windows that exclude the test windows
-# (mini_batch_size 32, epochs 200, context_length 60, dropout 0.3, 20 cells, gaussian) did not carry
-# over to the test windows: mini_batch_size 32, the best on validation, scored worse on test.
-HYPERPARAMETERS = {
+# The seed's hyperparameters except epochs 10 instead of 50, chosen on validation windows that never
+# touch the test windows: each year trained without its last 60 days, scoring the 30 days before the
+# test window. Mean over seeds 0-2 there (RMSE / mean wQuantileLoss): 50 epochs 0.765 / 0.424,
+# 20 epochs 0.506 / 0.241, 10 epochs 0.454 / 0.206, 5 epochs 0.489 / 0.223; mini_batch_size 32,
+# 20 cells, context 60, dropout 0.3 and a gaussian likelihood did no better. Longer training learns
+# a downward drift: test windows lie past every training window in day-of-year and series age.
+SEED_HYPERPARAMETERS = {
     "time_freq": "D", "context_length": "30", "prediction_length": "30", "epochs": "50",
     "num_cells": "50", "num_layers": "2", "learning_rate": "0.001", "early_stopping_patience": "10",
     "mini_batch_size": "128",
 }  # fmt: skip
+HYPERPARAMETERS = {**SEED_HYPERPARAMETERS, "epochs": "10"}
 SEEDS = (0, 1, 2)
 SEED_DEEPAR = {"RMSE": 0.348, "mean_wQuantileLoss": 0.143}
 QUANTILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
