@@ -107,7 +107,7 @@ def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept
         )
     finally:
         service.close()
-    print(answer.decode(errors="replace"))
+    print(answer.decode(errors="replace"), flush=True)
     print(f"({status}, {answer_type})", file=sys.stderr)
     return 0 if status < 400 else 1
 
