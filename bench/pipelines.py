@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from bench.ml_quality import RESULTS
 from local_runtime.pipeline import CASE_IDS, run_case
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-pipelines-") as tmp:
         workdir = args.workdir or Path(tmp)
-        results = {}
+        results: dict[str, dict[str, Any]] = {}
         started = time.perf_counter()
         for case in CASE_IDS:
             case_start = time.perf_counter()

@@ -133,7 +133,7 @@ def history(workdir: Path, execution: str) -> int:
     print(f"{'ID':>4}  {'Type':<28}{'Step':<28}{'Elapsed (ms)':>13}  Timestamp")
     for event in events:
         when = datetime.fromisoformat(event["timestamp"])
-        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        details: Any = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
         step = details.get("name", "") if isinstance(details, dict) else ""
         elapsed = int((when - first).total_seconds() * 1000) if first else 0
         print(f"{event['id']:>4}  {event['type']:<28}{step:<28}{elapsed:>13}  {when.isoformat()}")

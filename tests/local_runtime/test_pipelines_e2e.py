@@ -116,24 +116,30 @@ def test_faulty_model_is_rolled_back_under_live_traffic(
         return handlers, model_dir
 
     services: list[Any] = []
+    client = _Client(services, before.endpoint["name"], b"0.5,0.25")
 
     class CapturingService(pipeline.EndpointService):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             services.append(self)
 
+        def close(self) -> None:  # the run is over: stop the client before the models unload
+            client.stop.set()
+            client.join()
+            super().close()
+
     monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
     monkeypatch.setattr(pipeline, "EndpointService", CapturingService)
-    client = _Client(services, before.endpoint["name"], b"0.5,0.25")
     client.start()
+    after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+    monkeypatch.undo()
+    restored = pipeline.EndpointService.load(workdir)  # what `serve` would host now
     try:
-        after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
-        old_model_answers = services[-1].invoke(
+        old_model_answers = restored.invoke(
             before.endpoint["name"], b"0.5,0.25", "text/csv", "application/json"
         )
     finally:
-        client.stop.set()
-        client.join()
+        restored.close()
     assert after.status == "FAILED" and after.error == "RolledBack", (after.error, after.cause)
     assert after.endpoint and after.endpoint["live_config"] == before.endpoint["live_config"]
     assert not [k for k in client.outcomes if k.startswith("dropped")], client.outcomes
