@@ -61,7 +61,7 @@ class Resolver:
 
     def ref(self, stack: str, logical_id: str) -> str:
         if logical_id.startswith("AWS::"):
-            return self._pseudo(logical_id)
+            return self._pseudo(logical_id, stack)
         if logical_id in self.templates[stack].get("Parameters", {}):
             default = self.templates[stack]["Parameters"][logical_id].get("Default")
             if default is None:
@@ -86,7 +86,10 @@ class Resolver:
         }.get(resource_type, f"arn:aws:local:{region}:{acct}:{name}")
 
     def get_att(self, stack: str, logical_id: str, attribute: str) -> str:
-        resource_type = self._resource(stack, logical_id)["Type"]
+        resource = self._resource(stack, logical_id)
+        resource_type = resource["Type"]
+        if attribute in resource.get("Properties", {}):  # e.g. an endpoint's EndpointName
+            return str(self.resolve(stack, resource["Properties"][attribute]))
         name = self.physical_name(stack, logical_id)
         if attribute == "Arn":
             return self.arn(resource_type, name)
@@ -139,8 +142,9 @@ class Resolver:
         source_stack, value = self.exports[name]
         return self.resolve(source_stack, value)
 
-    def _pseudo(self, name: str) -> str:
+    def _pseudo(self, name: str, stack: str = "") -> str:
         values = {
+            "AWS::StackName": stack,
             "AWS::AccountId": self.account,
             "AWS::Region": self.region,
             "AWS::Partition": "aws",

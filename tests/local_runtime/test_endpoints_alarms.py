@@ -128,8 +128,8 @@ TEMPLATE = {
 
 
 def test_alarms_from_template_resolves_names_and_dimensions() -> None:
-    alarms = alarms_from_template(TEMPLATE, parameters={"AWS::StackName": "Studies"})
-    assert sorted(alarms) == ["Studies-fraud-5xx", "Unnamed", "dev-fraud-latency"]
+    alarms = alarms_from_template(TEMPLATE, stack_name="Studies")
+    assert sorted(alarms) == ["000000000000-x", "Studies-fraud-5xx", "dev-fraud-latency"]
     errors = alarms["Studies-fraud-5xx"]
     assert (errors.metric_name, errors.statistic, errors.threshold) == ("Invocation5XXErrors", "Sum", 0.0)
     assert (errors.evaluation_periods, errors.required_datapoints, errors.treat_missing_data) == (
@@ -140,7 +140,7 @@ def test_alarms_from_template_resolves_names_and_dimensions() -> None:
     assert errors.endpoint_name == "fraud-dev" and errors.watches("fraud-dev") and not errors.watches("moons")
     latency = alarms["dev-fraud-latency"]
     assert (latency.statistic, latency.period_seconds, latency.endpoint_name) == ("p99", 300, None)
-    assert alarms["Unnamed"].metric_name == "Invocation4XXErrors"  # unresolvable name: keyed by logical id
+    assert alarms["000000000000-x"].metric_name == "Invocation4XXErrors"  # named for the local account
 
 
 def test_plans_follow_the_traffic_routing_type() -> None:
