@@ -58,10 +58,25 @@ def summary(run: CaseRun) -> None:
     print(f"  report: {run.report}\n", flush=True)
 
 
+# What a reader looks at first per case; the full set is in the summary above and in --json.
+KEY_METRICS = {
+    "population-segmentation": ("explained_variance_top_k", "silhouette"),
+    "fraud-detection": (
+        "test:recall",
+        "test:precision",
+        "test:precision_prior_corrected",
+        "auprc_prior_corrected",
+    ),
+    "moon-classification": ("test:accuracy",),
+    "power-forecasting": ("test:RMSE", "test:mean_wQuantileLoss"),
+}
+
+
 def table(runs: list[CaseRun]) -> None:
     print(f"{'case':<26}{'status':<11}{'seconds':>9}  key metrics")
     for run in runs:
-        shown = ", ".join(f"{k}={v:.3f}" for k, v in sorted(run.metrics.items())[:4])
+        keys = [k for k in KEY_METRICS.get(run.case, ()) if k in run.metrics] or sorted(run.metrics)[:4]
+        shown = ", ".join(f"{k}={run.metrics[k]:.3f}" for k in keys)
         status = run.status if not run.error else f"{run.status} ({run.error})"
         print(f"{run.case:<26}{status:<11}{run.duration_s:>9.1f}  {shown}")
 
