@@ -1,8 +1,9 @@
 """The data bundled under `data/`: where each case study's files go, checked against SHA256SUMS.
 
-A user may point `--data-dir` at their own copy (e.g. with the full Kaggle credit-card file); files
-listed in the checksum manifest are verified, other files are staged as they are and left to the
-preprocessing step's schema checks.
+A user may point `--data-dir` at their own folder laid out like `data/` (e.g. `creditcard/creditcard.csv`,
+the full Kaggle file, or `power/household_power_consumption.txt`). Where a case's bundled files are
+present they are staged and verified against the manifest; otherwise every file directly in the
+case's folder is staged as it is, and the preprocessing step's schema checks judge it.
 """
 
 from __future__ import annotations
@@ -64,11 +65,23 @@ def verify(data_dir: Path, relative: str, manifest: dict[str, str]) -> Path:
     return path
 
 
+def _user_files(data_dir: Path, case_id: str) -> list[Path]:
+    folder = data_dir / Path(RAW_FILES[case_id][0]).parts[0]
+    files = sorted(p for p in folder.glob("*") if p.is_file() and p.name not in ("README.md", MANIFEST))
+    if not files:
+        expected = ", ".join(RAW_FILES[case_id])
+        raise DataError(f"{folder}: no data files for {case_id} (expected e.g. {expected} under {data_dir})")
+    return files
+
+
 def stage_raw_data(case_id: str, data_dir: Path, dest: Path) -> list[Path]:
     """Copy a case's raw files, verified, into `dest` (the local S3 folder of its raw/ prefix)."""
     if case_id not in RAW_FILES:
         raise DataError(f"unknown case study {case_id!r}; known: {', '.join(RAW_FILES)}")
     manifest = read_manifest(data_dir)
-    sources = [verify(data_dir, rel, manifest) for rel in RAW_FILES[case_id]]
+    if all((data_dir / rel).is_file() for rel in RAW_FILES[case_id]) or manifest:
+        sources = [verify(data_dir, rel, manifest) for rel in RAW_FILES[case_id]]
+    else:
+        sources = _user_files(data_dir, case_id)
     dest.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(src, dest / src.name)) for src in sources]

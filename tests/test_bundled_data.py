@@ -50,8 +50,10 @@ def test_damaged_file_is_refused_with_its_name(tmp_path: Path) -> None:
     assert not (tmp_path / "raw").exists()
 
 
-def test_missing_file_and_unknown_case(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="file not found"):
+def test_missing_data_and_unknown_case(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError, match=r"moons: no data files for moon-classification \(expected e\.g\. moons/train"
+    ):
         bundled_data.stage_raw_data("moon-classification", tmp_path, tmp_path / "raw")
     with pytest.raises(DataError, match="unknown case study 'nope'"):
         bundled_data.stage_raw_data("nope", DATA, tmp_path / "raw")
@@ -61,3 +63,10 @@ def test_stage_copies_verified_files(tmp_path: Path) -> None:
     staged = bundled_data.stage_raw_data("moon-classification", DATA, tmp_path / "raw")
     assert sorted(p.name for p in staged) == ["test.csv", "train.csv"]
     assert bundled_data.sha256_of(staged[0]) == bundled_data.sha256_of(DATA / "moons" / staged[0].name)
+
+
+def test_a_users_own_data_folder_is_staged_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "mine" / "creditcard").mkdir(parents=True)
+    (tmp_path / "mine" / "creditcard" / "creditcard.csv").write_text("Time,V1\n0,1\n")
+    staged = bundled_data.stage_raw_data("fraud-detection", tmp_path / "mine", tmp_path / "raw")
+    assert [p.name for p in staged] == ["creditcard.csv"]
