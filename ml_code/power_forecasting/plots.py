@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -44,5 +45,7 @@ def forecast_bands(
         ax.plot(days, w.actual, color="k", marker=".", linewidth=1, label="actual")
         ax.set_title(f"forecast from {days[0].date()}", fontsize=9)
         ax.set_ylabel("kW (daily mean)")
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
     axes[0, 0].legend(loc="upper left", fontsize=8, ncol=4)
     return save(fig, path)
