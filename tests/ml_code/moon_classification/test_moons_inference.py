@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -110,13 +109,3 @@ def test_unsupported_accept_is_406(net: model.BinaryClassifier) -> None:
 def test_wrong_width_array_is_rejected_by_predict(net: model.BinaryClassifier) -> None:
     with pytest.raises(BadRequest, match="rows of 2 features"):
         inference.predict_fn(np.zeros((1, 3), dtype=np.float32), net)
-
-
-def test_single_row_latency(net: model.BinaryClassifier) -> None:
-    """The handler's share of the endpoint's p99 < 10 ms budget at 500 req/s must stay well under 1 ms."""
-    took = []
-    for _ in range(300):
-        started = time.perf_counter()
-        _invoke(net, b"0.5,-0.3", "text/csv", "application/json")
-        took.append(time.perf_counter() - started)
-    assert np.median(took) < 0.002  # measured ~0.13 ms; the margin absorbs a busy CI machine
