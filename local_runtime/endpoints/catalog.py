@@ -12,11 +12,12 @@ import threading
 from typing import Any
 
 from local_runtime import images
+from local_runtime.cfn import LOCAL_ACCOUNT
 from local_runtime.endpoints.endpoint import now
 from local_runtime.endpoints.store import Store
 from local_runtime.errors import SageMakerError
 
-ACCOUNT = "000000000000"  # local resources belong to no AWS account (the same one local jobs use)
+ACCOUNT = LOCAL_ACCOUNT  # local resources belong to no AWS account (the same one local jobs use)
 
 
 def default_region() -> str:

@@ -12,9 +12,9 @@ import datetime as dt
 import re
 from typing import Any
 
+from local_runtime.cfn import LOCAL_ACCOUNT
 from local_runtime.errors import SageMakerError
 
-LOCAL_ACCOUNT = "000000000000"
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 TUNING_NAME_MAX = 32
 
