@@ -89,7 +89,7 @@ def _figures(y: np.ndarray, labels: np.ndarray, scores: np.ndarray, weights: np.
     }
 
 
-def run(data_dir: Path, workdir: Path) -> dict[str, Any]:
+def run(data_dir: Path, workdir: Path, seed: int = SEED) -> dict[str, Any]:
     path = io.single_file(data_dir / "creditcard", ("*.csv", "*.csv.gz"))
     data = preprocess.load_transactions(path)
     y = data[preprocess.LABEL].to_numpy()
@@ -99,10 +99,10 @@ def run(data_dir: Path, workdir: Path) -> dict[str, Any]:
     labelled = data[[preprocess.LABEL, *preprocess.FEATURES]]
     scores, labels, oracle = np.zeros(y.size), np.zeros(y.size, dtype=int), np.zeros(y.size, dtype=bool)
     per_fold = []
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(np.zeros(y.size), y)
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(np.zeros(y.size), y)
     for fold, (fit_rows, held_out) in enumerate(folds):
         train_rows, val_rows = train_test_split(
-            fit_rows, test_size=VALIDATION_FRACTION, stratify=y[fit_rows], random_state=SEED + fold
+            fit_rows, test_size=VALIDATION_FRACTION, stratify=y[fit_rows], random_state=seed + fold
         )
         started = time.perf_counter()
         model_dir, logged = _train_job(

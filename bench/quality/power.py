@@ -105,9 +105,15 @@ def run(
         scores = {k: metrics[k] for k in SEED_DEEPAR}
         runs.append({"seed": seed, **scores, "train_seconds": round(seconds, 1)})
     mean = {k: statistics.fmean(r[k] for r in runs) for k in ("RMSE", "mean_wQuantileLoss", "train_seconds")}
+    spread = (
+        {k: statistics.stdev(r[k] for r in runs) / len(runs) ** 0.5 for k in SEED_DEEPAR}
+        if len(runs) > 1
+        else {}
+    )
     beats = all(mean[k] < min(SEED_DEEPAR[k], naive[k]) for k in SEED_DEEPAR)
     return {
         "deepar": {k: round(v, 4) for k, v in mean.items()},
+        "deepar_standard_error": {k: round(v, 4) for k, v in spread.items()},
         "deepar_runs": runs,
         "naive_last_30_mean": {k: round(naive[k], 4) for k in SEED_DEEPAR},
         "seed_deepar": SEED_DEEPAR,
