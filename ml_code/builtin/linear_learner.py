@@ -2,7 +2,7 @@
 
 `python -m ml_code.builtin.linear_learner train` reads the `train` channel (required) and the
 optional `validation` and `test` channels as label-first CSV without a header, trains as
-`_linear_model.train` describes, writes `model/linear_learner.json` and prints the metrics the real
+`_linear_training.train` describes, writes `model/linear_learner.json` and prints the metrics the real
 algorithm emits (`#metric validation:precision=...`). Inference follows the documented formats:
 https://docs.aws.amazon.com/sagemaker/latest/dg/LL-in-formats.html
 """
@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ml_code.builtin import _csv, _serving
-from ml_code.builtin._linear_model import Hyperparameters, LinearModel, log_loss, train
+from ml_code.builtin._linear_config import Hyperparameters
+from ml_code.builtin._linear_model import LinearModel, log_loss
+from ml_code.builtin._linear_training import train
 from ml_code.common import io, metrics, sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import BadRequest, InputError

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from ml_code.builtin import linear_learner as ll
-from ml_code.builtin._linear_model import Hyperparameters, calibrate, train
+from ml_code.builtin._linear_config import Hyperparameters
+from ml_code.builtin._linear_model import calibrate
+from ml_code.builtin._linear_training import train
 from ml_code.common.errors import BadRequest, InputError
 from ml_code.fraud_detection import preprocess
 
