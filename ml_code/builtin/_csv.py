@@ -1,5 +1,4 @@
-"""Training-side inputs shared by the local built-in algorithms: channel CSV files, their content
-type and SageMaker's string hyperparameters.
+"""Training-side inputs shared by the local built-in algorithms: channel CSV files and their content type.
 
 Stable API for the other built-ins (`linear_learner`, `deepar`):
 - `read_feature_csv(folder) -> np.ndarray` every CSV row of a channel as floats, raising InputError
@@ -7,8 +6,7 @@ Stable API for the other built-ins (`linear_learner`, `deepar`):
 - `read_channel(channel, feature_dim, label_size=0) -> np.ndarray` the above, checked against the
   channel's declared content type and the `feature_dim` hyperparameter;
 - `csv_label_size(channel, content_type, default) -> int` the `label_size` of a `text/csv` channel;
-- `channel_content_type(channel) -> str | None` from `inputdataconfig.json`;
-- `Hyperparameters(raw)` with `.integer / .number / .boolean / .choice / .json_list`.
+- `channel_content_type(channel) -> str | None` from `inputdataconfig.json`.
 
 Built-in algorithms take CSV without a header; every file in the channel folder is read, in name
 order, as SageMaker streams a channel's S3 objects into the container.
@@ -17,7 +15,6 @@ See https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-training.html
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +22,6 @@ import pandas as pd
 
 from ml_code.common import sm_env
 from ml_code.common.errors import InputError
-
-HYPERPARAMETERS_FILE = "hyperparameters.json"
 
 
 def channel_content_type(channel: str) -> str | None:
@@ -128,61 +123,3 @@ def read_channel(channel: str, feature_dim: int, *, label_size: int = 0) -> np.n
             str(folder), got, field="feature_dim", expected=f"{feature_dim} + {label_size} label"
         )
     return x
-
-
-class Hyperparameters:
-    """SageMaker passes every hyperparameter as a string; parse each once, naming it on failure."""
-
-    def __init__(self, raw: dict[str, str]) -> None:
-        self.raw = raw
-
-    def _error(self, name: str, expected: str) -> InputError:
-        return InputError(
-            HYPERPARAMETERS_FILE, f"bad value {self.raw.get(name)!r}", field=name, expected=expected
-        )
-
-    def _get(self, name: str, default: str | None) -> str:
-        value = self.raw.get(name, default)
-        if value is None:
-            raise InputError(HYPERPARAMETERS_FILE, "required hyperparameter is missing", field=name)
-        return value.strip()
-
-    def integer(self, name: str, default: int | None = None, *, minimum: int = 1) -> int:
-        value = self._get(name, None if default is None else str(default))
-        try:
-            number = int(value)
-        except ValueError:
-            raise self._error(name, f"an integer >= {minimum}") from None
-        if number < minimum:
-            raise self._error(name, f"an integer >= {minimum}")
-        return number
-
-    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
-        try:
-            number = float(self._get(name, str(default)))
-        except ValueError:
-            raise self._error(name, f"a number >= {minimum}") from None
-        if not np.isfinite(number) or number < minimum:
-            raise self._error(name, f"a number >= {minimum}")
-        return number
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self._get(name, default)
-        if value not in choices:
-            raise self._error(name, f"one of {', '.join(choices)}")
-        return value
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self._get(name, "true" if default else "false").lower()
-        if value not in ("true", "false"):
-            raise self._error(name, "true or false")
-        return value == "true"
-
-    def json_list(self, name: str, default: list[str], choices: tuple[str, ...]) -> list[str]:
-        try:
-            values = json.loads(self._get(name, json.dumps(default)))
-        except json.JSONDecodeError:
-            raise self._error(name, f"a JSON list drawn from {list(choices)}") from None
-        if not isinstance(values, list) or not values or any(v not in choices for v in values):
-            raise self._error(name, f"a JSON list drawn from {list(choices)}")
-        return [str(v) for v in values]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ml_code.builtin._csv import HYPERPARAMETERS_FILE
-from ml_code.builtin._csv import Hyperparameters as RawHyperparameters
+from ml_code.builtin._hyperparameters import HYPERPARAMETERS_FILE
+from ml_code.builtin._hyperparameters import Hyperparameters as RawHyperparameters
 from ml_code.common.errors import InputError
 
 CRITERIA = ("accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision", "loss_function")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
-from ml_code.builtin import _csv, _serving
+from ml_code.builtin import _csv, _hyperparameters, _serving
 from ml_code.common import sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import InputError
@@ -60,7 +60,7 @@ class Settings:
     eval_metrics: list[str]
 
     @classmethod
-    def parse(cls, hp: _csv.Hyperparameters) -> Settings:
+    def parse(cls, hp: _hyperparameters.Hyperparameters) -> Settings:
         def auto_or_int(name: str) -> int | None:
             return None if hp.raw.get(name, "auto").strip() == "auto" else hp.integer(name)
 
@@ -137,7 +137,7 @@ def _print_metrics(prefix: str, model: KMeansModel, x: np.ndarray, names: list[s
 
 
 def _train() -> int:
-    hp = _csv.Hyperparameters(sm_env.hyperparameters())
+    hp = _hyperparameters.Hyperparameters(sm_env.hyperparameters())
     feature_dim = hp.integer("feature_dim")
     settings = Settings.parse(hp)
     x = _csv.read_channel("train", feature_dim)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils.extmath import randomized_svd, svd_flip
 
-from ml_code.builtin import _csv, _serving
+from ml_code.builtin import _csv, _hyperparameters, _serving
 from ml_code.common import sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import InputError
@@ -70,7 +70,7 @@ def save(model: PcaModel, model_dir: Path) -> Path:
 
 
 def _train() -> int:
-    hp = _csv.Hyperparameters(sm_env.hyperparameters())
+    hp = _hyperparameters.Hyperparameters(sm_env.hyperparameters())
     feature_dim = hp.integer("feature_dim")
     num_components = hp.integer("num_components")
     hp.integer("mini_batch_size")  # required by SageMaker; validated for parity, see fit()
@@ -79,7 +79,7 @@ def _train() -> int:
     extra_components = hp.integer("extra_components", -1, minimum=-1)
     if num_components > feature_dim:
         raise InputError(
-            _csv.HYPERPARAMETERS_FILE,
+            _hyperparameters.HYPERPARAMETERS_FILE,
             f"{num_components} components",
             field="num_components",
             expected=f"at most feature_dim={feature_dim}",

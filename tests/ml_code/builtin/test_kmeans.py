@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml_code.builtin import _csv, kmeans
+from ml_code.builtin import _csv, _hyperparameters, kmeans
 from ml_code.common.errors import BadRequest, InputError
 
 TRUE_CENTERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
@@ -22,7 +22,7 @@ def _blobs(n_per_cluster: int, seed: int) -> np.ndarray:
 
 
 def _settings(**hyperparameters: str) -> kmeans.Settings:
-    return kmeans.Settings.parse(_csv.Hyperparameters({"k": "3", **hyperparameters}))
+    return kmeans.Settings.parse(_hyperparameters.Hyperparameters({"k": "3", **hyperparameters}))
 
 
 def _match_error(centers: np.ndarray) -> float:
