@@ -11,16 +11,18 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # asl_resolver, validate_asl
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # validate_asl, asl_spec
 
-from asl_resolver import state_machine_definitions
+from validate_asl import state_machine_definitions
 
+from local_runtime.cfn import Resolver
 from stacks.config import StageConfig, load
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,8 +37,13 @@ class Synthesized:
     validation_report: dict[str, Any]
     validation_error: str | None
 
+    @cached_property
+    def resolver(self) -> Resolver:
+        """The local runtime's resolver, over every stack: the tests check what local runs execute."""
+        return Resolver(self.templates, account=TEST_ACCOUNT, region=TEST_REGION)
+
     def definition(self, stack: str) -> dict[str, Any]:
-        (definition,) = state_machine_definitions(self.templates[stack]).values()
+        (definition,) = state_machine_definitions(self.resolver, stack).values()
         return definition
 
 

@@ -7,7 +7,6 @@ import copy
 from typing import Any
 
 import pytest
-from asl_resolver import UnresolvedIntrinsic, resolve
 from conftest import Synthesized
 from validate_asl import validate
 
@@ -90,12 +89,3 @@ def broken(change: str) -> dict[str, Any]:
 def test_validator_catches(change: str) -> None:
     assert validate(MINIMAL) == []
     assert validate(broken(change)) != []
-
-
-def test_resolver_handles_cdk_intrinsics() -> None:
-    node = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Fn::GetAtt": ["B", "Arn"]}]]}
-    assert resolve(node) == "arn:aws:s3:::<B.Arn>"
-    assert resolve({"Fn::Sub": "x-${AWS::Region}"}) == "x-us-east-1"
-    assert resolve({"Fn::ImportValue": "e"}, {"e": "v"}) == "v"
-    with pytest.raises(UnresolvedIntrinsic):
-        resolve({"Fn::If": ["c", 1, 2]})

@@ -126,7 +126,7 @@ def test_endpoint_config_captures_data_with_kms(synthesized: Synthesized) -> Non
         == "s3://mlcases-dev-artifacts-111111111111-us-east-1/datacapture/population-segmentation/"
     )
     assert capture["KmsKeyId"] == params["KmsKeyId"]
-    assert params["KmsKeyId"].startswith("<import:mlcases-dev-platform:")
+    assert params["KmsKeyId"].startswith("arn:aws:kms:us-east-1:111111111111:key/")  # the platform's key
 
 
 def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:

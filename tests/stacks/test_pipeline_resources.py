@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from asl_resolver import resolve
 from conftest import Synthesized
 from helpers import as_list, only, resources, statements
 
@@ -93,8 +92,8 @@ def test_state_machine_is_standard_logged_traced_and_bounded(synthesized: Synthe
 def test_outputs_give_arn_endpoint_and_sample_input(synthesized: Synthesized, stack: str) -> None:
     outputs = synthesized.templates[stack]["Outputs"]
     assert {"StateMachineArn", "EndpointName", "SampleStartInput", "RawDataUri"} <= set(outputs)
-    sample = json.loads(resolve(outputs["SampleStartInput"]["Value"]))
-    raw = resolve(outputs["RawDataUri"]["Value"])
+    sample = json.loads(synthesized.resolver.resolve(stack, outputs["SampleStartInput"]["Value"]))
+    raw = synthesized.resolver.resolve(stack, outputs["RawDataUri"]["Value"])
     assert sample == {"raw_data_uri": raw}
     assert raw.startswith("s3://mlcases-dev-data-111111111111-us-east-1/") and raw.endswith("/raw/")
     assert outputs["StateMachineArn"]["Export"]["Name"].endswith("-StateMachineArn")

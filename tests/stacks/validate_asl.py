@@ -17,8 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from asl_resolver import state_machine_definitions
 from asl_spec import COMPARISONS, FIELDS, INTRINSICS, PATH_FIELDS
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for local_runtime
+
+from local_runtime.cfn import Resolver
 
 
 def validate(definition: dict[str, Any]) -> list[str]:
@@ -161,10 +165,24 @@ def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def state_machine_definitions(resolver: Resolver, stack: str) -> dict[str, dict[str, Any]]:
+    """Every AWS::StepFunctions::StateMachine of `stack`: logical id -> ASL with its tokens resolved
+    by the local runtime's resolver, so these checks cover what local runs execute."""
+    resources = resolver.templates[stack].get("Resources", {})
+    return {
+        logical_id: json.loads(resolver.resolve(stack, resource["Properties"]["DefinitionString"]))
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
+    paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])]
+    resolver = Resolver({p.name.removesuffix(".template.json"): json.loads(p.read_text()) for p in paths})
     failed = 0
-    for path in argv if argv is not None else sys.argv[1:]:
-        for logical_id, definition in state_machine_definitions(json.loads(Path(path).read_text())).items():
+    for path in paths:
+        stack = path.name.removesuffix(".template.json")
+        for logical_id, definition in state_machine_definitions(resolver, stack).items():
             problems = validate(definition)
             failed += bool(problems)
             print(f"{path} {logical_id}: {'ok' if not problems else ''}")
