@@ -15,7 +15,7 @@ pooled figures, so they show whether the shortfall is the algorithm's or the sam
 
 At recall 0.90 the precision sits on a cliff: the last few frauds to catch lie inside the
 legitimate cloud, and each legitimate row flagged counts 231 times after the prior correction,
-so these figures move by +-0.03 between fold seeds (see `bench/README.md`).
+so these figures move by +-0.03 between fold seeds (README, Benchmarks).
 """
 
 from __future__ import annotations
