@@ -5,7 +5,10 @@ held-out split to measure precision, so every row is scored once by a model that
 the out-of-fold predictions are pooled. In each fold the LinearLearner training job runs through
 its real entry point, with the case study's hyperparameters (precision_at_target_recall,
 target_recall=0.9, positive_example_weight_mult=balanced); its threshold is calibrated on a
-validation split carved from the training folds only, never on the held-out fold.
+validation split carved from the training folds only, never on the held-out fold. With
+`validation_fraction=None` the job gets the train channel alone, as the seed's notebook ran it
+(`linear.fit(train)` on 70% of the full data): the algorithm then picks its model and threshold on
+the training data, which here leaves all training folds to fit on.
 Prior-corrected figures weight each legitimate row by 1 / its sampling rate (284,315 / 1,230).
 `fraud_reference.py` runs scikit-learn models on the same folds, to show what the sample allows.
 """
@@ -47,14 +50,12 @@ HYPERPARAMETERS = {
 }
 
 
-def _train_job(root: Path, train: pd.DataFrame, validation: pd.DataFrame) -> tuple[Path, dict[str, float]]:
+def _train_job(root: Path, channels: dict[str, pd.DataFrame]) -> tuple[Path, dict[str, float]]:
     """One training job in a folder shaped like /opt/ml; returns the model folder and its #metric lines."""
     config = root / "input" / "config"
     io.write_json(config / "hyperparameters.json", HYPERPARAMETERS)
-    io.write_json(
-        config / "inputdataconfig.json", {c: {"ContentType": "text/csv"} for c in ("train", "validation")}
-    )
-    for channel, frame in (("train", train), ("validation", validation)):
+    io.write_json(config / "inputdataconfig.json", {c: {"ContentType": "text/csv"} for c in channels})
+    for channel, frame in channels.items():
         with io.atomic_path(root / "input" / "data" / channel / f"{channel}.csv") as tmp:
             frame.to_csv(tmp, header=False, index=False)
     out = stdio.StringIO()
@@ -90,7 +91,9 @@ def _figures(y: np.ndarray, labels: np.ndarray, scores: np.ndarray, weights: np.
     }
 
 
-def run(data_dir: Path, workdir: Path, seed: int = SEED) -> dict[str, Any]:
+def run(
+    data_dir: Path, workdir: Path, seed: int = SEED, validation_fraction: float | None = VALIDATION_FRACTION
+) -> dict[str, Any]:
     path = io.single_file(data_dir / "creditcard", ("*.csv", "*.csv.gz"))
     data = preprocess.load_transactions(path)
     y = data[preprocess.LABEL].to_numpy()
@@ -102,13 +105,14 @@ def run(data_dir: Path, workdir: Path, seed: int = SEED) -> dict[str, Any]:
     per_fold = []
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(np.zeros(y.size), y)
     for fold, (fit_rows, held_out) in enumerate(folds):
-        train_rows, val_rows = train_test_split(
-            fit_rows, test_size=VALIDATION_FRACTION, stratify=y[fit_rows], random_state=seed + fold
-        )
+        channels = {"train": labelled.iloc[fit_rows]}
+        if validation_fraction is not None:
+            train_rows, val_rows = train_test_split(
+                fit_rows, test_size=validation_fraction, stratify=y[fit_rows], random_state=seed + fold
+            )
+            channels = {"train": labelled.iloc[train_rows], "validation": labelled.iloc[val_rows]}
         started = time.perf_counter()
-        model_dir, logged = _train_job(
-            workdir / f"fold-{fold}", labelled.iloc[train_rows], labelled.iloc[val_rows]
-        )
+        model_dir, logged = _train_job(workdir / f"fold-{fold}", channels)
         seconds = time.perf_counter() - started
         scores[held_out], labels[held_out] = _score(model_dir, data[preprocess.FEATURES].iloc[held_out])
         threshold = json.loads((model_dir / linear_learner.MODEL_FILE).read_text())["threshold"]
@@ -116,7 +120,7 @@ def run(data_dir: Path, workdir: Path, seed: int = SEED) -> dict[str, Any]:
         per_fold.append(
             {
                 **fold_figures,
-                "validation_recall": logged["validation:recall"],
+                "validation_recall": logged.get("validation:recall"),
                 "threshold": threshold,
                 "train_seconds": round(seconds, 3),
             }
@@ -130,7 +134,7 @@ def run(data_dir: Path, workdir: Path, seed: int = SEED) -> dict[str, Any]:
         "train_seconds": round(sum(f["train_seconds"] for f in per_fold), 3),
         "per_fold": per_fold,
         "hyperparameters": HYPERPARAMETERS,
-        "validation_fraction": VALIDATION_FRACTION,
+        "validation_fraction": validation_fraction,
         "sampling_rate": rates,
     }
 

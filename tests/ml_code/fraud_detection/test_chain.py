@@ -88,6 +88,16 @@ def test_cross_validated_quality_benchmark(tmp_path: Path) -> None:
     assert np.isfinite(report["train_seconds"]) and report["train_seconds"] > 0
 
 
+def test_benchmark_without_a_validation_channel_trains_on_all_training_folds(tmp_path: Path) -> None:
+    report = bench.run(DATA, tmp_path, validation_fraction=None)
+    assert report["validation_fraction"] is None
+    assert all(fold["validation_recall"] is None for fold in report["per_fold"])  # no validation metrics
+    rows = (tmp_path / "fold-0" / "input" / "data" / "train" / "train.csv").read_text().splitlines()
+    assert len(rows) == (492 + 1230) * 4 // 5  # the whole training side of the fold, none held back
+    assert not (tmp_path / "fold-0" / "input" / "data" / "validation").exists()
+    assert 0.8 <= report["recall"] <= 1.0 and 0.0 < report["precision_prior_corrected"] < 1.0
+
+
 def test_reference_models_run_on_the_benchmark_folds() -> None:
     from bench.quality import fraud_reference
 
