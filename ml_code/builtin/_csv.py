@@ -3,6 +3,7 @@
 Stable API for the other built-ins (`linear_learner`, `deepar`):
 - `read_feature_csv(folder) -> np.ndarray` every CSV row of a channel as floats, raising InputError
   naming file, row and column on a bad cell;
+- `locate_row(folder, index) -> (file, line)` where a row of the above came from, for messages;
 - `read_channel(channel, feature_dim, label_size=0) -> np.ndarray` the above, checked against the
   channel's declared content type and the `feature_dim` hyperparameter;
 - `csv_label_size(channel, content_type, default) -> int` the `label_size` of a `text/csv` channel;
@@ -105,6 +106,21 @@ def read_feature_csv(folder: Path) -> np.ndarray:
         width = part.shape[1]
         parts.append(part)
     return np.vstack(parts)
+
+
+def locate_row(folder: Path, index: int) -> tuple[str, int]:
+    """The file and line number of row `index` (0-based) of `read_feature_csv(folder)`, for error
+    messages: files in the same order, blank lines skipped as the reader skips them."""
+    remaining = index
+    for path in _channel_files(folder):
+        with path.open() as fh:
+            for line_number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                if remaining == 0:
+                    return str(path), line_number
+                remaining -= 1
+    raise IndexError(f"{folder} has no row {index}")
 
 
 def read_channel(channel: str, feature_dim: int, *, label_size: int = 0) -> np.ndarray:

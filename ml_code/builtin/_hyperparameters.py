@@ -44,13 +44,17 @@ class Hyperparameters:
             raise self._error(name, f"an integer >= {minimum}")
         return number
 
-    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+    def number(
+        self, name: str, default: float, *, minimum: float = 0.0, positive: bool = False, expected: str = ""
+    ) -> float:
+        """A finite number >= `minimum` (> 0 when `positive`); `expected` overrides the message's range."""
+        expected = expected or ("a number > 0" if positive else f"a number >= {minimum}")
         try:
             number = float(self._get(name, str(default)))
         except ValueError:
-            raise self._error(name, f"a number >= {minimum}") from None
-        if not np.isfinite(number) or number < minimum:
-            raise self._error(name, f"a number >= {minimum}")
+            raise self._error(name, expected) from None
+        if not np.isfinite(number) or number < minimum or (positive and number <= 0):
+            raise self._error(name, expected)
         return number
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:

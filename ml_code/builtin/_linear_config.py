@@ -15,6 +15,10 @@ from ml_code.common.errors import InputError
 
 CRITERIA = ("accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision", "loss_function")
 AUTO_NUM_MODELS = 32  # the real algorithm's `auto`; all models train as one matrix, so 32 stay cheap
+# Set in a tuning job's StaticHyperParameters (the SageMaker SDK's tuner adds it; so do our stacks).
+# Under automatic model tuning LinearLearner sets num_models to 1 and ignores any value given:
+# https://docs.aws.amazon.com/sagemaker/latest/dg/linear-learner-tuning.html
+TUNING_OBJECTIVE = "_tuning_objective_metric"
 # Valid for the real algorithm but without effect on a local binary classifier (labels are never
 # normalised for classifiers; the rest are initialisation or MXNet optimiser internals).
 # fmt: off
@@ -54,7 +58,7 @@ class Hyperparameters:
 
     @classmethod
     def parse(cls, raw: dict[str, str]) -> Hyperparameters:
-        unknown = sorted(set(raw) - set(cls.__dataclass_fields__) - INERT - {"loss"})
+        unknown = sorted(set(raw) - set(cls.__dataclass_fields__) - INERT - {"loss", TUNING_OBJECTIVE})
         if unknown:
             raise InputError(HYPERPARAMETERS_FILE, "not a LinearLearner hyperparameter", field=unknown[0])
         if "predictor_type" not in raw:  # required by the real algorithm too
@@ -78,25 +82,36 @@ class Hyperparameters:
             positive_example_weight_mult=(
                 pw
                 if pw in ("balanced", "auto")
-                else h.number("positive_example_weight_mult", 1.0, minimum=1e-12)
+                else h.number(
+                    "positive_example_weight_mult",
+                    1.0,
+                    positive=True,
+                    expected="a number > 0, balanced or auto",
+                )
             ),
             epochs=h.integer("epochs", 15),
             mini_batch_size=h.integer("mini_batch_size", 1000),
-            learning_rate=None if "learning_rate" in auto else h.number("learning_rate", 0.0, minimum=1e-12),
+            learning_rate=None if "learning_rate" in auto else h.number("learning_rate", 0.0, positive=True),
             l1=None if "l1" in auto else h.number("l1", 0.0),
             wd=None if "wd" in auto else h.number("wd", 0.0),
             normalize_data=h.boolean("normalize_data", True),
-            num_models=AUTO_NUM_MODELS if "num_models" in auto else h.integer("num_models"),
+            num_models=(
+                1  # a tuning job's trial: the algorithm turns its internal search off, whatever is set
+                if raw.get(TUNING_OBJECTIVE, "").strip()
+                else AUTO_NUM_MODELS
+                if "num_models" in auto
+                else h.integer("num_models")
+            ),
             early_stopping_patience=h.integer("early_stopping_patience", 3),
             early_stopping_tolerance=h.number("early_stopping_tolerance", 0.001),
-            beta=h.number("beta", 1.0, minimum=1e-12),
+            beta=h.number("beta", 1.0, positive=True),
             use_bias=h.boolean("use_bias", True),
             optimizer=h.choice("optimizer", "auto", ("auto", "adam", "sgd")).replace("auto", "adam"),
         )
 
 
 def _unit(h: RawHyperparameters, name: str, default: float) -> float:
-    value = h.number(name, default, minimum=1e-12)
+    value = h.number(name, default, positive=True, expected="a number in (0, 1]")
     if value > 1:
         raise InputError(
             HYPERPARAMETERS_FILE, f"bad value {value}", field=name, expected="a number in (0, 1]"

@@ -43,9 +43,8 @@ def read_channel(channel: str, feature_dim: int | None) -> tuple[np.ndarray, np.
         )
     bad = np.flatnonzero((y != 0) & (y != 1))
     if bad.size:
-        raise InputError(
-            str(folder), f"label {y[bad[0]]:g}", row=int(bad[0]) + 1, field="label", expected="0 or 1"
-        )
+        path, line = _csv.locate_row(folder, int(bad[0]))
+        raise InputError(path, f"label {y[bad[0]]:g}", row=line, field="label", expected="0 or 1")
     return x, y.astype(int)
 
 
@@ -57,7 +56,7 @@ def _metric_lines(split: str, model: LinearModel, data: tuple[np.ndarray, np.nda
     values = {
         "recall": metrics.recall(y, labels),
         "precision": metrics.precision(y, labels),
-        "accuracy": metrics.accuracy(y, labels),
+        "binary_classification_accuracy": metrics.accuracy(y, labels),
         "binary_f_beta": metrics.f_beta(y, labels, hp.beta),
         "objective_loss": log_loss(y, scores, positive_weight),
     }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
 
 class InputError(Exception):
     """A data file is not what the step expects: says which file, row and field, and what was expected."""
@@ -27,9 +31,41 @@ class InputError(Exception):
         super().__init__(text)
 
 
-class BadRequest(ValueError):
+class _ServingError(Exception):
+    """Stand-in with the shape of the inference toolkit's `BaseInferenceToolkitError`."""
+
+    def __init__(self, status_code: int, message: str, phrase: str) -> None:
+        self.status_code, self.message, self.phrase = status_code, message, phrase
+        super().__init__(status_code, message, phrase)
+
+
+def serving_error_base() -> type[Exception]:
+    """The error class SageMaker's framework serving containers answer with its own status code.
+
+    The inference toolkit turns any other exception from `input_fn`/`predict_fn`/`output_fn` into a
+    500, which counts in the endpoint's Invocation5XXErrors (the canary's rollback alarm) although
+    the request, not the model, was at fault. Outside those containers, a stand-in of the same shape.
+    https://github.com/aws/sagemaker-inference-toolkit/blob/master/src/sagemaker_inference/transformer.py
+    """
+    try:
+        base: type[Exception] = importlib.import_module(
+            "sagemaker_inference.errors"
+        ).BaseInferenceToolkitError
+    except (ImportError, AttributeError):
+        return _ServingError
+    return base
+
+
+if TYPE_CHECKING:
+    _Base = _ServingError
+else:
+    _Base = serving_error_base()
+
+
+class BadRequest(ValueError, _Base):
     """An inference request the model cannot answer; endpoints turn it into a 4xx with this message."""
 
     def __init__(self, message: str, *, status: int = 400) -> None:
+        _Base.__init__(self, status, message, HTTPStatus(status).phrase)
         self.status = status
-        super().__init__(message)
+        self.args = (message,)  # str(error) is the message alone

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import gzip
 import json
 import os
 import tempfile
@@ -74,3 +76,34 @@ def single_file(folder: Path, patterns: tuple[str, ...]) -> Path:
             str(folder), f"found {len(found)} matching files ({names})", expected=f"exactly one of {patterns}"
         )
     return found[0]
+
+
+def file_line(path: Path, data_row: int, header_lines: int = 1) -> int:
+    """The line number in `path` of data row `data_row` (0-based) as pandas counts rows: after
+    `header_lines`, with blank lines skipped. Scans the file (`.gz` too), so only for error messages."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    remaining = data_row
+    with opener(path, "rt", errors="replace") as fh:
+        for number, line in enumerate(fh, start=1):
+            if number <= header_lines or not line.strip():
+                continue
+            if remaining == 0:
+                return number
+            remaining -= 1
+    return header_lines + data_row + 1  # past the end: the count pandas would give
+
+
+def read_utf8(path: Path) -> str:
+    """The file decoded as UTF-8 whatever the locale, without the byte-order mark Excel's "CSV UTF-8"
+    writes (else the first column name would not match); a byte that is not UTF-8 is named with its line."""
+    body = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            str(path),
+            f"byte 0x{body[exc.start]:02x} is not UTF-8 text",
+            row=line,
+            expected="a UTF-8 encoded file",
+        ) from None

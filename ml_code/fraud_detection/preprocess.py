@@ -53,10 +53,10 @@ def load_transactions(path: Path) -> pd.DataFrame:
     if bad.any():
         row, col = (int(v[0]) for v in np.nonzero(bad))
         name = numbers.columns[col]
+        cell = frame[name].iat[row]
+        found = "missing value" if pd.isna(cell) else f"value {str(cell)!r}"
         expected = "0 or 1" if name == LABEL else "a finite number"
-        raise InputError(
-            str(path), f"value {frame[name].iat[row]!r}", row=row + 2, field=name, expected=expected
-        )
+        raise InputError(str(path), found, row=io.file_line(path, row), field=name, expected=expected)
     return numbers.astype({LABEL: int})
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -31,27 +33,34 @@ def read_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(str(path), "file does not exist")
     features: list[list[float]] = []
     labels: list[int] = []
-    with path.open(newline="") as fh:
-        for row, fields in enumerate(csv.reader(fh), start=1):
-            if not fields or not "".join(fields).strip():
-                continue
-            if len(fields) != len(COLUMNS):
-                raise InputError(
-                    str(path),
-                    f"has {len(fields)} columns",
-                    row=row,
-                    expected=f"{len(COLUMNS)}: {','.join(COLUMNS)}",
-                )
-            values = [_number(path, row, name, text) for name, text in zip(COLUMNS, fields, strict=True)]
-            if values[0] not in (0.0, 1.0):
-                raise InputError(
-                    str(path), f"label is {fields[0]!r}", row=row, field="label", expected="0 or 1"
-                )
-            labels.append(int(values[0]))
-            features.append(values[1:])
+    for row, fields in _records(path):
+        if not fields or not "".join(fields).strip():
+            continue
+        if len(fields) != len(COLUMNS):
+            raise InputError(
+                str(path),
+                f"has {len(fields)} columns",
+                row=row,
+                expected=f"{len(COLUMNS)}: {','.join(COLUMNS)}",
+            )
+        values = [_number(path, row, name, text) for name, text in zip(COLUMNS, fields, strict=True)]
+        if values[0] not in (0.0, 1.0):
+            raise InputError(str(path), f"label is {fields[0]!r}", row=row, field="label", expected="0 or 1")
+        labels.append(int(values[0]))
+        features.append(values[1:])
     if not labels:
         raise InputError(str(path), "file is empty", expected="rows of label,x1,x2")
     return np.asarray(features, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(file line, fields) per CSV record; the line is where the record ends, as `csv` counts it."""
+    reader = csv.reader(StringIO(io.read_utf8(path), newline=""))
+    try:
+        for fields in reader:
+            yield reader.line_num, fields
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit(), as random bytes can make
+        raise InputError(str(path), f"not a readable CSV ({exc})", row=reader.line_num) from None
 
 
 def _number(path: Path, row: int, field: str, text: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -32,32 +33,39 @@ COUNTY_KEY = "State-County"
 
 def read_census(path: Path) -> pd.DataFrame:
     """The raw table as text (no cell silently coerced), indexed by file line, every row as wide as the
-    header and every required column present."""
+    header and every required column present exactly once."""
+    reader = csv.reader(StringIO(io.read_utf8(path), newline=""))
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            rows, lines = [], []
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                if header is not None and len(row) != len(header):
-                    raise InputError(
-                        str(path),
-                        f"{len(row)} fields",
-                        row=reader.line_num,
-                        expected=f"{len(header)} as in the header",
-                    )
-                rows.append(row)
-                lines.append(reader.line_num)
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not a readable UTF-8 CSV ({exc})") from None
+        header = next(reader, None)
+        rows, lines = [], []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is not None and len(row) != len(header):
+                raise InputError(
+                    str(path),
+                    f"{len(row)} fields",
+                    row=reader.line_num,
+                    expected=f"{len(header)} as in the header",
+                )
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputError(str(path), f"not a readable CSV ({exc})", row=reader.line_num) from None
     if header is None:
         raise InputError(str(path), "file is empty", expected="a header row and county rows")
     for column in (*ID_COLUMNS, *FEATURES):
         if column not in header:
             raise InputError(
                 str(path), "required column is missing", row=1, field=column, expected="in the header"
+            )
+        if header.count(column) > 1:  # pandas would then return a frame where a column is expected
+            raise InputError(
+                str(path),
+                f"column appears {header.count(column)} times",
+                row=1,
+                field=column,
+                expected="each column once in the header",
             )
     if not rows:
         raise InputError(str(path), "no county rows", expected="at least one row after the header")

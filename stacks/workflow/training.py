@@ -49,7 +49,7 @@ def training_chain(ctx: WorkflowContext, step: TrainingStep) -> sfn.IChainable:
         parameters={
             "HyperParameterTuningJobName.$": unique_name(prefix),
             "HyperParameterTuningJobConfig": _tuning_config(step.tuning),
-            "TrainingJobDefinition": {"StaticHyperParameters": _static(ctx, step), **definition},
+            "TrainingJobDefinition": {"StaticHyperParameters": _tuning_static(ctx, step), **definition},
         },
         result_path=step_path(step.name, "tuning"),
         result_selector={"BestTrainingJobName.$": "$.BestTrainingJob.TrainingJobName"},
@@ -114,6 +114,17 @@ def _static(ctx: WorkflowContext, step: TrainingStep) -> dict[str, str]:
             "sagemaker_submit_directory": ctx.code_uri,
             "sagemaker_region": ctx.stage.region,
         }
+    return static
+
+
+def _tuning_static(ctx: WorkflowContext, step: TrainingStep) -> dict[str, str]:
+    """A tuning trial's static hyperparameters. Built-in algorithms also get the objective, as the
+    SageMaker SDK's tuner passes it: LinearLearner then trains one model per trial (num_models=1)
+    instead of its own parallel search. https://docs.aws.amazon.com/sagemaker/latest/dg/linear-learner-tuning.html
+    """
+    static = _static(ctx, step)
+    if step.tuning and not step.algorithm.script:
+        static["_tuning_objective_metric"] = step.tuning.objective_metric
     return static
 
 

@@ -75,6 +75,8 @@ def test_fraud_linear_learner_is_tuned(synthesized: Synthesized) -> None:
     static = tuning["TrainingJobDefinition"]["StaticHyperParameters"]
     assert static["binary_classifier_model_selection_criteria"] == "precision_at_target_recall"
     assert static["target_recall"] == "0.9" and static["positive_example_weight_mult"] == "balanced"
+    # as the SageMaker SDK's tuner does: LinearLearner then trains one model per trial
+    assert static["_tuning_objective_metric"] == "validation:binary_f_beta"
     tuned = {r["Name"] for r in config["ParameterRanges"]["ContinuousParameterRanges"]}
     assert tuned == {"learning_rate", "wd"} and not tuned & set(static)
     assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics['test:recall']"
@@ -95,6 +97,7 @@ def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
     ]
     static = definition["StaticHyperParameters"]
     assert static["sagemaker_program"] == "ml_code/moon_classification/train.py"
+    assert "_tuning_objective_metric" not in static  # a script would receive it as an argument
     assert static["sagemaker_submit_directory"].startswith("s3://cdk-hnb659fds-assets-")
     assert definition["Environment"] == {"PYTHONPATH": "/opt/ml/code"}
     container = s["CreateModelMlp"]["Parameters"]["PrimaryContainer"]

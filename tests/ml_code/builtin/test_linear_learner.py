@@ -57,6 +57,29 @@ def test_bad_hyperparameters_name_the_hyperparameter(raw: dict[str, str], field:
 
 
 @pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("target_recall", "0", "a number in (0, 1]"),
+        ("learning_rate", "0", "a number > 0"),
+        ("positive_example_weight_mult", "Balanced", "a number > 0, balanced or auto"),
+    ],
+)
+def test_rejections_state_the_accepted_values(field: str, value: str, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        Hyperparameters.parse({**CASE, field: value})
+    assert caught.value.expected == expected
+
+
+def test_a_tuning_trial_trains_one_model_whatever_num_models_says() -> None:
+    trial = Hyperparameters.parse(
+        {**CASE, "num_models": "8", "_tuning_objective_metric": "validation:recall"}
+    )
+    assert trial.num_models == 1
+    assert Hyperparameters.parse({**CASE, "num_models": "8"}).num_models == 8
+    assert Hyperparameters.parse({**CASE, "_tuning_objective_metric": ""}).num_models == 32
+
+
+@pytest.mark.parametrize(
     ("criterion", "extra", "threshold", "value"),
     [
         # thresholds cut midway below the last score flagged, e.g. (0.8 + 0.7) / 2
@@ -135,13 +158,17 @@ def test_training_job_on_the_fraud_sample_prints_sagemaker_metrics(
     assert ll.main(["train"]) == 0
     out = capsys.readouterr().out.splitlines()
     found = dict(ln.removeprefix("#metric ").split("=") for ln in out if ln.startswith("#metric "))
-    names = ("recall", "precision", "accuracy", "binary_f_beta", "objective_loss")
+    names = ("recall", "precision", "binary_classification_accuracy", "binary_f_beta", "objective_loss")
     assert set(found) == {"train:objective_loss"} | {
         f"{s}:{n}" for s in ("validation", "test") for n in names
     }
     value = {name: float(text) for name, text in found.items()}
     assert value["validation:recall"] >= 0.9  # the threshold was calibrated there for target_recall 0.9
-    assert value["test:recall"] > 0.8 and value["test:precision"] > 0.85 and value["test:accuracy"] > 0.9
+    assert (
+        value["test:recall"] > 0.8
+        and value["test:precision"] > 0.85
+        and value["test:binary_classification_accuracy"] > 0.9
+    )
     model = ll.model_fn(str(tmp_path / "model"))
     assert model.feature_dim == 30 and 0 < model.threshold < 1
 
@@ -149,7 +176,7 @@ def test_training_job_on_the_fraud_sample_prints_sagemaker_metrics(
     records = ll.predict_fn(ll.input_fn(features, "text/csv"), model)
     test = np.loadtxt(channels["test"], delimiter=",")
     accuracy = np.mean([r["predicted_label"] == y for r, y in zip(records, test[:, 0], strict=True)])
-    assert accuracy == pytest.approx(value["test:accuracy"], abs=1e-6)
+    assert accuracy == pytest.approx(value["test:binary_classification_accuracy"], abs=1e-6)
 
 
 def test_training_job_failures_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,6 +204,21 @@ def test_training_job_failures_are_reported(tmp_path: Path, monkeypatch: pytest.
     assert ll.main(["train"]) == 2
     assert "feature_dim=2" in (tmp_path / "output" / "failure").read_text()
     assert not (tmp_path / "model").exists()
+
+
+def test_a_bad_label_is_located_by_file_and_line_across_a_channels_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ML_CODE_OPT_ML", str(tmp_path))
+    first = tmp_path / "src" / "part-1.csv"
+    first.parent.mkdir()
+    first.write_text("1,0.5,2.0\n0,0.1,1.0\n")
+    _job(tmp_path, {"predictor_type": "binary_classifier"}, {"train": first})
+    second = tmp_path / "input" / "data" / "train" / "part-2.csv"
+    second.write_text("0,0.2,0.1\n\n1,0.3,0.0\n2,0.4,0.2\n")  # a blank line, then the bad label on line 4
+    assert ll.main(["train"]) == 2
+    failure = (tmp_path / "output" / "failure").read_text()
+    assert str(second) in failure and "row 4" in failure and "'label'" in failure
 
 
 def _model(tmp_path: Path) -> ll.LinearModel:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,20 @@ def test_entry_point_turns_input_errors_into_exit_2_and_a_failure_file(
     message = "in.csv, row 3, field 'Income': not a number (expected a float)"
     assert message in capsys.readouterr().err
     assert message in (tmp_path / "output/failure").read_text()
+
+
+def test_bad_request_is_a_4xx_for_sagemakers_inference_toolkit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ml_code.common import errors
+
+    error = errors.BadRequest("row 2: expected 2 features", status=415)
+    assert (error.status, error.status_code, error.phrase) == (415, 415, "Unsupported Media Type")
+    assert str(error) == error.message == "row 2: expected 2 features" and isinstance(error, ValueError)
+
+    class ToolkitError(Exception):  # where the toolkit is installed, its class is the base
+        pass
+
+    toolkit = types.ModuleType("sagemaker_inference.errors")
+    toolkit.BaseInferenceToolkitError = ToolkitError  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sagemaker_inference", types.ModuleType("sagemaker_inference"))
+    monkeypatch.setitem(sys.modules, "sagemaker_inference.errors", toolkit)
+    assert errors.serving_error_base() is ToolkitError

@@ -116,6 +116,17 @@ def test_bad_input_names_file_row_field_and_writes_nothing(
     assert _files(tmp_path / "out") == []
 
 
+def test_rows_are_file_lines_across_blank_lines_and_cells_are_shown_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "creditcard.csv"
+    lines = _full_format().to_csv(index=False).splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ",2"  # file line 4: label 2
+    path.write_text("\n".join([lines[0], "", lines[1], "", *lines[2:]]) + "\n")  # two blank lines
+    with pytest.raises(InputError) as caught:
+        preprocess.load_transactions(path)
+    assert (caught.value.row, caught.value.field) == (6, "Class")  # line 4 moved down by the two blanks
+    assert "value '2'" in str(caught.value) and "np." not in str(caught.value)
+
+
 def test_empty_file_and_too_few_rows_are_input_errors(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()

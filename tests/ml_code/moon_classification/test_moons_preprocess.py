@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import random
 import shutil
 from pathlib import Path
 
@@ -72,6 +74,8 @@ def test_read_split_values() -> None:
         ("0,0.1,nan\n", 1, "x2", "is not finite"),
         ("0,0.1,0.2\n2,0.1,0.2\n", 2, "label", "label is '2'"),
         ("0.5,0.1,0.2\n", 1, "label", "label is '0.5'"),
+        ('"0\n",0.1,0.2\n1,abc,0.2\n', 3, "x1", "'abc' is not a number"),  # file line, not record
+        ("0,0.1," + "1" * 200_000 + "\n", 1, None, "field larger than field limit"),
     ],
 )
 def test_bad_rows_are_named(
@@ -105,3 +109,33 @@ def test_missing_file_and_single_class(tmp_path: Path, capsys: pytest.CaptureFix
     assert _run(tmp_path, raw=raw) == 2
     assert "train.csv, field 'label': holds only one class" in capsys.readouterr().err
     assert not list(tmp_path.glob("t*/*.csv"))
+
+
+def test_bytes_that_are_not_utf8_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    path.write_bytes("0,0.1,0.2\n1,0.3,0.4\n0,0.5,0.6 café\n".encode("latin-1"))
+    with pytest.raises(InputError) as err:
+        preprocess.read_split(path)
+    assert (err.value.file, err.value.row, err.value.field) == (str(path), 3, None)
+    assert "byte 0xe9 is not UTF-8 text" in str(err.value)
+
+
+def test_random_bytes_fail_cleanly_and_leave_no_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(DATA / "train.csv", raw / "train.csv")
+    (raw / "test.csv").write_bytes(random.Random(0).randbytes(4096))
+    assert _run(tmp_path, raw=raw) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {raw / 'test.csv'}, row ") and "is not UTF-8 text" in err
+    assert not list(tmp_path.glob("t*/*.csv"))
+
+
+def test_excel_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    path.write_bytes(codecs.BOM_UTF8 + (DATA / "train.csv").read_bytes())
+    features, labels = preprocess.read_split(path)
+    expected_features, expected_labels = preprocess.read_split(DATA / "train.csv")
+    assert np.array_equal(features, expected_features) and np.array_equal(labels, expected_labels)

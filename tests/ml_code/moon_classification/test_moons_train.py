@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
@@ -73,6 +74,15 @@ def test_bad_training_data_fails_cleanly(job: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert "train.csv, row 2, field 'x2': 'x' is not a number" in err
     assert "row 2" in (job / "output" / "failure").read_text()
+    assert not (job / "model").exists()
+
+
+def test_training_data_that_is_not_text_fails_cleanly(job: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (job / "input" / "data" / "train" / "train.csv").write_bytes(random.Random(0).randbytes(4096))
+    assert train.main([]) == 2
+    err = capsys.readouterr().err
+    assert "train.csv, row " in err and "is not UTF-8 text" in err
+    assert "is not UTF-8 text" in (job / "output" / "failure").read_text()
     assert not (job / "model").exists()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +109,43 @@ def test_short_row_and_duplicate_county_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         preprocess.prepare(preprocess.read_census(duplicate / "census.csv"), duplicate / "census.csv")
     assert (err.value.row, err.value.field) == (5, "State-County")
+
+
+def test_excel_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "census.csv").write_bytes(codecs.BOM_UTF8 + CENSUS.read_bytes())  # Excel's "CSV UTF-8"
+    with_bom = preprocess.read_census(raw / "census.csv")
+    assert with_bom.columns[0] == "CensusId"
+    pd.testing.assert_frame_equal(with_bom, preprocess.read_census(CENSUS))
+
+
+def test_duplicated_column_names_file_row_and_field(tmp_path: Path) -> None:
+    lines = CENSUS.read_text(encoding="utf-8").splitlines()
+    extra = ["Income", *(["1"] * (len(lines) - 1))]  # a second Income column appended, as in a pasted sheet
+    raw = _broken_copy(tmp_path, "".join(f"{line},{cell}\n" for line, cell in zip(lines, extra, strict=True)))
+    path = raw / "census.csv"
+    with pytest.raises(InputError) as err:
+        preprocess.read_census(path)
+    assert (err.value.file, err.value.row, err.value.field) == (str(path), 1, "Income")
+    assert "column appears 2 times" in str(err.value)
+    assert _run(raw, tmp_path / "out") == 2
+    assert _outputs(tmp_path / "out") == []
+
+
+def test_non_utf8_file_names_file_and_line(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    path = raw / "census.csv"
+    # Saved as Latin-1: the first non-ASCII text is "Doña Ana" on line 1804.
+    path.write_bytes(CENSUS.read_text(encoding="utf-8").encode("latin-1"))
+    with pytest.raises(InputError) as err:
+        preprocess.read_census(path)
+    assert (err.value.file, err.value.row) == (str(path), 1804)
+    assert "byte 0xf1 is not UTF-8 text" in str(err.value)
+    assert _run(raw, tmp_path / "out") == 2
+    assert _outputs(tmp_path / "out") == []
+    path.write_bytes(random.Random(0).randbytes(4096))
+    with pytest.raises(InputError, match="is not UTF-8 text") as err:
+        preprocess.read_census(path)
+    assert err.value.file == str(path) and err.value.row is not None
