@@ -3,8 +3,9 @@
 Stable API for the other built-ins (`linear_learner`, `deepar`):
 - `parse_csv_rows(body, content_type, n_features) -> np.ndarray` raising BadRequest (`n_features`
   None: every record as wide as the first, for `input_fn`, which has no model to ask);
-- `parse_features(body, content_type, n_features) -> np.ndarray` for `text/csv` or
-  `application/json` (`{"instances": [{"features": [...]}]}`), 415 for any other content type;
+- `parse_features(body, content_type, n_features) -> np.ndarray` for `text/csv`, `application/json`
+  (`{"instances": [{"features": [...]}]}` and the documented `"data"` forms, sparse ones included) or
+  `application/jsonlines` (one instance per line), 415 for any other content type;
 - `require_width(data, n_features) -> np.ndarray` for `predict_fn` (BadRequest on a mismatch);
 - `dump_records(records, accept, key="predictions") -> bytes` as `application/json`
   (`{key: records}`) or `application/jsonlines` (one record per line, what batch transform writes).
@@ -76,17 +77,63 @@ def parse_csv_rows(body: bytes | str, content_type: str, n_features: int | None)
     return _finite(np.asarray(rows, dtype=float))
 
 
-def _parse_json_instances(body: bytes | str, n_features: int | None) -> np.ndarray:
+def _instances(body: bytes | str, kind: str) -> list[Any]:
+    """`{"instances": [...]}` for application/json; one instance object per line for jsonlines."""
+    text = _text(body)
+    if kind == JSONLINES:
+        instances = []
+        for number, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
+            try:
+                instances.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise BadRequest(f"line {number} is not valid JSON ({exc.msg})") from None
+        return instances
     try:
-        payload = json.loads(_text(body))
+        payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON ({exc.msg})") from None
-    instances = payload.get("instances") if isinstance(payload, dict) else None
-    if not isinstance(instances, list) or not instances:
+    listed = payload.get("instances") if isinstance(payload, dict) else None
+    if not isinstance(listed, list) or not listed:
         raise BadRequest('expected {"instances": [{"features": [...]}, ...]} with at least one instance')
+    return listed
+
+
+def _features(instance: Any, number: int) -> Any:
+    """The documented instance forms: `{"features": [...]}`, `{"data": {"features": [...]}}` and
+    `{"data": {"features": {"values": [...], "keys": [...], "shape": [n]}}}` (keys: a sparse vector)."""
+    if isinstance(instance, dict) and "features" in instance:
+        return instance["features"]
+    data = instance.get("data") if isinstance(instance, dict) else None
+    element = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(element, dict):
+        if element is None:
+            raise BadRequest(f'instance {number}: expected "features": [...] or "data": {{"features": ...}}')
+        return element
+    values, keys, shape = element.get("values"), element.get("keys"), element.get("shape")
+    if not keys:
+        return values
+    if not (
+        isinstance(shape, list)
+        and len(shape) == 1
+        and isinstance(shape[0], int)
+        and isinstance(keys, list)
+        and isinstance(values, list)
+        and len(keys) == len(values)
+        and all(isinstance(k, int) and 0 <= k < shape[0] for k in keys)
+    ):
+        raise BadRequest(
+            f'instance {number}: sparse "features" need as many keys as values, each below shape [n]'
+        )
+    dense: list[Any] = [0.0] * shape[0]
+    for key, value in zip(keys, values, strict=True):
+        dense[key] = value
+    return dense
+
+
+def _parse_instances(body: bytes | str, kind: str, n_features: int | None) -> np.ndarray:
     rows: list[list[float]] = []
-    for number, instance in enumerate(instances, start=1):
-        features = instance.get("features") if isinstance(instance, dict) else None
+    for number, instance in enumerate(_instances(body, kind), start=1):
+        features = _features(instance, number)
         width = _width(rows, n_features) or (len(features) if isinstance(features, list) else 0)
         if not isinstance(features, list) or not features or len(features) != width:
             raise BadRequest(f'instance {number}: "features" must be a list of {width or "some"} numbers')
@@ -100,9 +147,11 @@ def parse_features(body: bytes | str, content_type: str, n_features: int | None 
     kind = media_type(content_type)
     if kind == CSV:
         return parse_csv_rows(body, content_type, n_features)
-    if kind == JSON:
-        return _parse_json_instances(body, n_features)
-    raise BadRequest(f"content type {content_type!r} is not supported; use {CSV} or {JSON}", status=415)
+    if kind in (JSON, JSONLINES):
+        return _parse_instances(body, kind, n_features)
+    raise BadRequest(
+        f"content type {content_type!r} is not supported; use {CSV}, {JSON} or {JSONLINES}", status=415
+    )
 
 
 def require_width(data: np.ndarray, n_features: int) -> np.ndarray:

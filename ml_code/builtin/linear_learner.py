@@ -101,24 +101,7 @@ def model_fn(model_dir: str) -> LinearModel:
 
 def input_fn(body: bytes | str, content_type: str) -> np.ndarray:
     """Rows of features; the feature count is checked against the model in `predict_fn`."""
-    kind = _serving.media_type(content_type)
-    if kind not in (_serving.CSV, _serving.JSON):
-        raise BadRequest(
-            f"content type {content_type!r} is not supported; use text/csv or application/json", status=415
-        )
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-    if kind == _serving.CSV:
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        return _serving.parse_csv_rows(body, content_type, len(first.split(",")) if first else 0)
-    return _serving.parse_features(body, content_type, _first_instance_width(text))
-
-
-def _first_instance_width(text: str) -> int:
-    """Feature count of the first JSON instance; 0 lets the shared parser report what is malformed."""
-    try:
-        return len(json.loads(text)["instances"][0]["features"])
-    except (json.JSONDecodeError, LookupError, TypeError):
-        return 0
+    return _serving.parse_features(body, content_type)
 
 
 def predict_fn(data: np.ndarray, model: LinearModel) -> list[dict[str, float | int]]:

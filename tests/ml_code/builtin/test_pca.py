@@ -141,10 +141,37 @@ def test_csv_and_json_requests_give_sagemaker_shaped_responses(
     assert [list(json.loads(line)) for line in lines] == [["projection"], ["projection"]]
 
 
+def test_every_documented_request_form_reads_the_same_rows() -> None:
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-inference.html: dense, "data" and sparse forms
+    expected = np.array([[1.5, 0.0, 14.0], [-2.0, 0.5, 0.0]])
+    forms = [
+        ({"features": [1.5, 0.0, 14.0]}, {"features": [-2.0, 0.5, 0.0]}),
+        ({"data": {"features": [1.5, 0.0, 14.0]}}, {"data": {"features": {"values": [-2.0, 0.5, 0.0]}}}),
+        (
+            {"data": {"features": {"keys": [0, 2], "values": [1.5, 14.0], "shape": [3]}}},
+            {"data": {"features": {"keys": [1, 0], "values": [0.5, -2.0], "shape": [3]}}},
+        ),
+    ]
+    for first, second in forms:
+        assert np.array_equal(
+            pca.input_fn(json.dumps({"instances": [first, second]}), "application/json"), expected
+        )
+        lines = f"{json.dumps(first)}\n{json.dumps(second)}\n"
+        assert np.array_equal(pca.input_fn(lines, "application/jsonlines"), expected)
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "message"),
     [
         (b"", "text/csv", 400, "request body is empty"),
+        (
+            '{"data": {"features": {"keys": [3], "values": [1.0], "shape": [3]}}}',
+            "application/jsonlines",
+            400,
+            "below shape",
+        ),
+        ('{"features": [1, 2]}\n{', "application/jsonlines", 400, "line 2 is not valid JSON"),
+        ('{"instances": [{"data": {}}]}', "application/json", 400, 'expected "features"'),
         (b"\xff\xfe", "text/csv", 400, "not UTF-8"),
         ("1,2\n1,2,3", "text/csv", 400, "record 2: 3 values, expected 2"),
         ("1,abc", "text/csv", 400, "not a number"),
