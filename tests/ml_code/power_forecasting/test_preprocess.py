@@ -89,9 +89,17 @@ def _error(tmp_path: Path, name: str, text: str, *extra: str) -> InputError:
     raw = _raw(tmp_path, name, text)
     with pytest.raises(InputError) as info:
         preprocess.main.__wrapped__(  # type: ignore[attr-defined]
-            ["--input-dir", f"raw={raw}", "--output-dir", f"train={tmp_path / 'o'}", *extra]
+            [
+                "--input-dir",
+                f"raw={raw}",
+                "--output-dir",
+                f"train={tmp_path / 'o'}",
+                "--output-dir",
+                f"test={tmp_path / 'o'}",
+                *extra,
+            ]
         )
-    assert not (tmp_path / "o" / "train.json").exists()
+    assert not list((tmp_path / "o").glob("*.json"))
     return info.value
 
 
