@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from ml_code.common.errors import InputError
-from ml_code.power_forecasting import preprocess
+from ml_code.power_forecasting import preprocess, readers
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "power"
-UCI_HEADER = ";".join(preprocess.UCI_COLUMNS)
+UCI_HEADER = ";".join(readers.UCI_COLUMNS)
 
 
 def _run(tmp_path: Path, raw: Path, *extra: str) -> tuple[int, Path]:

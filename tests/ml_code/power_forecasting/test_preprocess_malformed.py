@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from ml_code.common.errors import InputError
-from ml_code.power_forecasting import preprocess
+from ml_code.power_forecasting import preprocess, readers
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "power"
-UCI_HEADER = ";".join(preprocess.UCI_COLUMNS)
+UCI_HEADER = ";".join(readers.UCI_COLUMNS)
 
 
 def _uci_lines(year: int = 2008) -> list[str]:
