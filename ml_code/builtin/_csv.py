@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml_code.common import sm_env
+from ml_code.common import io, sm_env
 from ml_code.common.errors import InputError
 
 
@@ -66,21 +66,18 @@ def _channel_files(folder: Path) -> list[Path]:
 
 def _locate_bad_cell(path: Path, width: int | None) -> InputError:
     """Scan row by row (only after the fast parser failed) to name the first offending cell."""
-    with path.open() as fh:
-        for row, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            cells = line.rstrip("\r\n").split(",")
-            if width is not None and len(cells) != width:
-                return InputError(str(path), f"{len(cells)} columns", row=row, expected=f"{width} columns")
-            width = len(cells)
-            for col, cell in enumerate(cells):
-                try:
-                    value = float(cell)
-                except ValueError:
-                    return InputError(str(path), f"{cell!r} is not a number", row=row, field=f"column {col}")
-                if not np.isfinite(value):
-                    return InputError(str(path), f"{cell!r} is not finite", row=row, field=f"column {col}")
+    for row, line in io.data_lines(path):
+        cells = line.rstrip("\r\n").split(",")
+        if width is not None and len(cells) != width:
+            return InputError(str(path), f"{len(cells)} columns", row=row, expected=f"{width} columns")
+        width = len(cells)
+        for col, cell in enumerate(cells):
+            try:
+                value = float(cell)
+            except ValueError:
+                return InputError(str(path), f"{cell!r} is not a number", row=row, field=f"column {col}")
+            if not np.isfinite(value):
+                return InputError(str(path), f"{cell!r} is not finite", row=row, field=f"column {col}")
     return InputError(str(path), "could not be parsed as CSV", expected="comma-separated numbers, no header")
 
 
@@ -113,13 +110,10 @@ def locate_row(folder: Path, index: int) -> tuple[str, int]:
     messages: files in the same order, blank lines skipped as the reader skips them."""
     remaining = index
     for path in _channel_files(folder):
-        with path.open() as fh:
-            for line_number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                if remaining == 0:
-                    return str(path), line_number
-                remaining -= 1
+        for line_number, _ in io.data_lines(path):
+            if remaining == 0:
+                return str(path), line_number
+            remaining -= 1
     raise IndexError(f"{folder} has no row {index}")
 
 

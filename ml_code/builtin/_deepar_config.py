@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ml_code.builtin._hyperparameters import TUNING_OBJECTIVE
 from ml_code.common.errors import InputError
 
 SOURCE = "hyperparameters.json"
@@ -93,7 +94,7 @@ def parse(hp: dict[str, str]) -> DeepARConfig:
     """Check every hyperparameter and return the typed config, or raise InputError naming the field."""
     known = {f.name for f in dataclasses.fields(DeepARConfig)}
     for name in hp:
-        if name not in known:
+        if name not in known and name != TUNING_OBJECTIVE:
             raise InputError(SOURCE, "unknown hyperparameter", field=name, expected=", ".join(sorted(known)))
     for name in REQUIRED:
         if name not in hp:

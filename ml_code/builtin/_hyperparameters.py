@@ -15,6 +15,9 @@ import numpy as np
 from ml_code.common.errors import InputError
 
 HYPERPARAMETERS_FILE = "hyperparameters.json"
+# Set in a tuning job's StaticHyperParameters by the SageMaker SDK's tuner (and by our stacks); every
+# built-in accepts it. LinearLearner then turns its own parallel search off (num_models=1).
+TUNING_OBJECTIVE = "_tuning_objective_metric"
 
 
 class Hyperparameters:

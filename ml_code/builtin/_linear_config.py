@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ml_code.builtin._hyperparameters import HYPERPARAMETERS_FILE
+from ml_code.builtin._hyperparameters import HYPERPARAMETERS_FILE, TUNING_OBJECTIVE
 from ml_code.builtin._hyperparameters import Hyperparameters as RawHyperparameters
 from ml_code.common.errors import InputError
 
 CRITERIA = ("accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision", "loss_function")
 AUTO_NUM_MODELS = 32  # the real algorithm's `auto`; all models train as one matrix, so 32 stay cheap
-# Set in a tuning job's StaticHyperParameters (the SageMaker SDK's tuner adds it; so do our stacks).
-# Under automatic model tuning LinearLearner sets num_models to 1 and ignores any value given:
-# https://docs.aws.amazon.com/sagemaker/latest/dg/linear-learner-tuning.html
-TUNING_OBJECTIVE = "_tuning_objective_metric"
 # Valid for the real algorithm but without effect on a local binary classifier (labels are never
 # normalised for classifiers; the rest are initialisation or MXNet optimiser internals).
 # fmt: off
@@ -96,7 +92,7 @@ class Hyperparameters:
             wd=None if "wd" in auto else h.number("wd", 0.0),
             normalize_data=h.boolean("normalize_data", True),
             num_models=(
-                1  # a tuning job's trial: the algorithm turns its internal search off, whatever is set
+                1  # a tuning trial: no internal search, whatever is set (linear-learner-tuning.html)
                 if raw.get(TUNING_OBJECTIVE, "").strip()
                 else AUTO_NUM_MODELS
                 if "num_models" in auto

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ml_code.builtin import _json_requests
 from ml_code.common.errors import BadRequest
 
 JSON = "application/json"
@@ -77,70 +78,21 @@ def parse_csv_rows(body: bytes | str, content_type: str, n_features: int | None)
     return _finite(np.asarray(rows, dtype=float))
 
 
-def _instances(body: bytes | str, kind: str) -> list[Any]:
-    """`{"instances": [...]}` for application/json; one instance object per line for jsonlines."""
-    text = _text(body)
-    if kind == JSONLINES:
-        instances = []
-        for number, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
-            try:
-                instances.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise BadRequest(f"line {number} is not valid JSON ({exc.msg})") from None
-        return instances
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"request body is not valid JSON ({exc.msg})") from None
-    listed = payload.get("instances") if isinstance(payload, dict) else None
-    if not isinstance(listed, list) or not listed:
-        raise BadRequest('expected {"instances": [{"features": [...]}, ...]} with at least one instance')
-    return listed
-
-
-def _features(instance: Any, number: int) -> Any:
-    """The documented instance forms: `{"features": [...]}`, `{"data": {"features": [...]}}` and
-    `{"data": {"features": {"values": [...], "keys": [...], "shape": [n]}}}` (keys: a sparse vector)."""
-    if isinstance(instance, dict) and "features" in instance:
-        return instance["features"]
-    data = instance.get("data") if isinstance(instance, dict) else None
-    element = data.get("features") if isinstance(data, dict) else None
-    if not isinstance(element, dict):
-        if element is None:
-            raise BadRequest(f'instance {number}: expected "features": [...] or "data": {{"features": ...}}')
-        return element
-    values, keys, shape = element.get("values"), element.get("keys"), element.get("shape")
-    if not keys:
-        return values
-    if not (
-        isinstance(shape, list)
-        and len(shape) == 1
-        and isinstance(shape[0], int)
-        and isinstance(keys, list)
-        and isinstance(values, list)
-        and len(keys) == len(values)
-        and all(isinstance(k, int) and 0 <= k < shape[0] for k in keys)
-    ):
-        raise BadRequest(
-            f'instance {number}: sparse "features" need as many keys as values, each below shape [n]'
-        )
-    dense: list[Any] = [0.0] * shape[0]
-    for key, value in zip(keys, values, strict=True):
-        dense[key] = value
-    return dense
-
-
 def _parse_instances(body: bytes | str, kind: str, n_features: int | None) -> np.ndarray:
     rows: list[list[float]] = []
-    for number, instance in enumerate(_instances(body, kind), start=1):
-        features = _features(instance, number)
+    instances = _json_requests.features_per_instance(_text(body), lines=kind == JSONLINES)
+    for number, features in enumerate(instances, start=1):
         width = _width(rows, n_features) or (len(features) if isinstance(features, list) else 0)
         if not isinstance(features, list) or not features or len(features) != width:
             raise BadRequest(f'instance {number}: "features" must be a list of {width or "some"} numbers')
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in features):
             raise BadRequest(f'instance {number}: "features" has a value that is not a number')
         rows.append(features)
-    return _finite(np.asarray(rows, dtype=float))
+    try:
+        matrix = np.asarray(rows, dtype=float)
+    except OverflowError:  # an integer too large for a float
+        raise BadRequest('"features" holds a number too large for a float') from None
+    return _finite(matrix)
 
 
 def parse_features(body: bytes | str, content_type: str, n_features: int | None = None) -> np.ndarray:

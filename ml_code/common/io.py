@@ -78,18 +78,23 @@ def single_file(folder: Path, patterns: tuple[str, ...]) -> Path:
     return found[0]
 
 
-def file_line(path: Path, data_row: int, header_lines: int = 1) -> int:
-    """The line number in `path` of data row `data_row` (0-based) as pandas counts rows: after
-    `header_lines`, with blank lines skipped. Scans the file (`.gz` too), so only for error messages."""
+def data_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-blank line, as pandas and the built-ins' readers count records
+    (`.gz` decompressed as pandas does). For error messages only: it rescans the file. A quoted field
+    holding a line break is not followed, so a row after one is reported a line early."""
     opener = gzip.open if path.suffix == ".gz" else open
-    remaining = data_row
-    with opener(path, "rt", errors="replace") as fh:
+    with opener(path, "rt", errors="replace", newline=None) as fh:
         for number, line in enumerate(fh, start=1):
-            if number <= header_lines or not line.strip():
-                continue
-            if remaining == 0:
-                return number
-            remaining -= 1
+            if line.strip():
+                yield number, line
+
+
+def file_line(path: Path, data_row: int, header_lines: int = 1) -> int:
+    """The line number in `path` of data row `data_row` (0-based) of a file with `header_lines` header
+    lines, counted as pandas counts them: blank lines, before the header too, are skipped."""
+    for record, (number, _) in enumerate(data_lines(path)):
+        if record == header_lines + data_row:
+            return number
     return header_lines + data_row + 1  # past the end: the count pandas would give
 
 
@@ -100,7 +105,9 @@ def read_utf8(path: Path) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
+        before = body[: exc.start]
+        # bytes.splitlines breaks at LF, CRLF and a lone CR (old Mac "CSV"), as the CSV readers do
+        line = len(before.splitlines()) + (not before or before.endswith((b"\n", b"\r")))
         raise InputError(
             str(path),
             f"byte 0x{body[exc.start]:02x} is not UTF-8 text",

@@ -202,6 +202,13 @@ def test_bad_hyperparameters_name_the_field(change: dict[str, str], field: str) 
     assert info.value.field == field
 
 
+def test_a_tuning_trials_objective_is_accepted() -> None:
+    # the SageMaker SDK's tuner (and our stacks) put it in every built-in trial's hyperparameters
+    assert _deepar_config.parse({**TINY, "_tuning_objective_metric": "test:RMSE"}) == _deepar_config.parse(
+        TINY
+    )
+
+
 def test_config_defaults_and_frequencies() -> None:
     config = _deepar_config.parse(
         {"time_freq": "5min", "context_length": "4", "prediction_length": "2", "epochs": "1"}

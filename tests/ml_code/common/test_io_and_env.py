@@ -77,6 +77,9 @@ def test_bad_request_is_a_4xx_for_sagemakers_inference_toolkit(monkeypatch: pyte
     assert (error.status, error.status_code, error.phrase) == (415, 415, "Unsupported Media Type")
     assert str(error) == error.message == "row 2: expected 2 features" and isinstance(error, ValueError)
 
+    # here, without the toolkit, BadRequest stands on the stand-in of the same shape
+    assert issubclass(errors.BadRequest, errors.serving_error_base())
+
     class ToolkitError(Exception):  # where the toolkit is installed, its class is the base
         pass
 
@@ -85,3 +88,35 @@ def test_bad_request_is_a_4xx_for_sagemakers_inference_toolkit(monkeypatch: pyte
     monkeypatch.setitem(sys.modules, "sagemaker_inference", types.ModuleType("sagemaker_inference"))
     monkeypatch.setitem(sys.modules, "sagemaker_inference.errors", toolkit)
     assert errors.serving_error_base() is ToolkitError
+
+
+def test_file_line_counts_as_pandas_does_blank_lines_before_the_header_too(tmp_path: Path) -> None:
+    import gzip
+
+    import pandas as pd
+
+    text = "\na,b\n1,2\n\n   \n3,4\n"  # header on line 2, data rows on lines 3 and 6
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    assert len(pd.read_csv(path)) == 2
+    assert [io.file_line(path, row) for row in (0, 1)] == [3, 6]
+    packed = tmp_path / "t.csv.gz"
+    packed.write_bytes(gzip.compress(text.encode()))
+    assert io.file_line(packed, 1) == 6
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (b"0,1\n1,2\n2,\xe9\n", 3),
+        (b"0,1\r1,2\r2,\xe9\r", 3),  # CR-only line ends (old Mac "CSV")
+        (b"0,1\r\n1,2\r\n\xe9,3\r\n", 3),  # the bad byte opens its line
+        (b"\xe9", 1),
+    ],
+)
+def test_read_utf8_names_the_line_of_the_first_bad_byte(tmp_path: Path, body: bytes, line: int) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(body)
+    with pytest.raises(InputError) as caught:
+        io.read_utf8(path)
+    assert caught.value.row == line and "0xe9" in str(caught.value)
