@@ -3,7 +3,7 @@
 The state machine is the very definition `cdk deploy` would create (with its tokens resolved);
 moto's Standard-workflow interpreter runs it while `moto_adapter` sends SageMaker and `aws-sdk`
 S3 tasks to the local SageMaker and LocalS3, and `sns:publish` to moto's SNS, whose messages are
-returned as `notifications`. All AWS identifiers use the fixed local account 000000000000.
+returned as `notifications`. All AWS identifiers use the fixed local account, `cfn.LOCAL_ACCOUNT`.
 """
 
 from __future__ import annotations

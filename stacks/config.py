@@ -49,5 +49,5 @@ def load(context: Callable[[str], object], environ: dict[str, str] | None = None
         )
     account = str(context("account") or env.get("CDK_DEFAULT_ACCOUNT") or "") or None
     if account is not None and not _ACCOUNT.match(account):
-        raise ConfigError(f"account is {account!r}; expected 12 digits (-c account=123456789012)")
+        raise ConfigError(f"account is {account!r}; expected 12 digits (-c account=<account id>)")
     return StageConfig(stage, region, account, retain_data=stage == "prod")

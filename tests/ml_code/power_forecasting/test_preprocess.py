@@ -10,23 +10,13 @@ import pandas as pd
 import pytest
 
 from ml_code.common.errors import InputError
-from ml_code.power_forecasting import preprocess, readers
-
-DATA = Path(__file__).resolve().parents[3] / "data" / "power"
-UCI_HEADER = ";".join(readers.UCI_COLUMNS)
+from ml_code.power_forecasting import preprocess
+from tests.ml_code.power_forecasting.power_inputs import DATA, UCI_HEADER, preprocess_argv
 
 
 def _run(tmp_path: Path, raw: Path, *extra: str) -> tuple[int, Path]:
     out = tmp_path / "out"
-    argv = [
-        "--input-dir",
-        f"raw={raw}",
-        "--output-dir",
-        f"train={out / 'train'}",
-        "--output-dir",
-        f"test={out / 'test'}",
-    ]
-    return preprocess.main([*argv, *extra]), out
+    return preprocess.main(preprocess_argv(raw, out, *extra)), out
 
 
 def _records(path: Path) -> list[dict]:
@@ -88,18 +78,8 @@ def test_uci_minute_format_with_question_marks(tmp_path: Path) -> None:
 def _error(tmp_path: Path, name: str, text: str, *extra: str) -> InputError:
     raw = _raw(tmp_path, name, text)
     with pytest.raises(InputError) as info:
-        preprocess.main.__wrapped__(  # type: ignore[attr-defined]
-            [
-                "--input-dir",
-                f"raw={raw}",
-                "--output-dir",
-                f"train={tmp_path / 'o'}",
-                "--output-dir",
-                f"test={tmp_path / 'o'}",
-                *extra,
-            ]
-        )
-    assert not list((tmp_path / "o").glob("*.json"))
+        preprocess.main.__wrapped__(preprocess_argv(raw, tmp_path / "o", *extra))  # type: ignore[attr-defined]
+    assert not list((tmp_path / "o").rglob("*.json"))
     return info.value
 
 

@@ -13,10 +13,8 @@ import pandas as pd
 import pytest
 
 from ml_code.common.errors import InputError
-from ml_code.power_forecasting import preprocess, readers
-
-DATA = Path(__file__).resolve().parents[3] / "data" / "power"
-UCI_HEADER = ";".join(readers.UCI_COLUMNS)
+from ml_code.power_forecasting import preprocess
+from tests.ml_code.power_forecasting.power_inputs import DATA, UCI_HEADER, preprocess_argv
 
 
 def _uci_lines(year: int = 2008) -> list[str]:
@@ -41,16 +39,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _argv(tmp_path: Path, raw: Path, *extra: str) -> list[str]:
-    out = tmp_path / "o"
-    return [
-        "--input-dir",
-        f"raw={raw}",
-        "--output-dir",
-        f"train={out / 'train'}",
-        "--output-dir",
-        f"test={out / 'test'}",
-        *extra,
-    ]
+    return preprocess_argv(raw, tmp_path / "o", *extra)
 
 
 def _main(tmp_path: Path, raw: Path, *extra: str) -> int:
