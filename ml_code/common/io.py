@@ -8,9 +8,12 @@ import gzip
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
+from io import TextIOWrapper
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from ml_code.common.errors import InputError
 
@@ -78,12 +81,36 @@ def single_file(folder: Path, patterns: tuple[str, ...]) -> Path:
     return found[0]
 
 
+@contextlib.contextmanager
+def open_bytes(path: Path) -> Iterator[IO[bytes]]:
+    """The file's bytes as pandas reads them: decompressed as its name says (`.gz`, a one-file `.zip`)."""
+    name = path.name.lower()
+    try:
+        if name.endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                yield cast(IO[bytes], fh)
+        elif name.endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                members = archive.namelist()
+                if len(members) != 1:  # as pandas requires
+                    found = f"zip holds {len(members)} files"
+                    raise InputError(str(path), found, expected="exactly one file")
+                with archive.open(members[0]) as member:
+                    yield member
+        else:
+            with path.open("rb") as fh:
+                yield fh
+    except (gzip.BadGzipFile, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        kind = "gzip" if name.endswith(".gz") else "zip"
+        raise InputError(str(path), f"not a readable {kind} file ({exc})") from None
+
+
 def data_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every non-blank line, as pandas and the built-ins' readers count records
-    (`.gz` decompressed as pandas does). For error messages only: it rescans the file. A quoted field
-    holding a line break is not followed, so a row after one is reported a line early."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", errors="replace", newline=None) as fh:
+    """(line number, text) of every non-blank line, as pandas and the built-ins' readers count records:
+    lines end at LF, CRLF or a lone CR; `.gz` and `.zip` are read as `open_bytes` reads them. For error
+    messages only (it rescans the file). A quoted field holding a line break is not followed, so a row
+    after one is reported a line early."""
+    with open_bytes(path) as raw, TextIOWrapper(raw, "utf-8-sig", errors="replace", newline=None) as fh:
         for number, line in enumerate(fh, start=1):
             if line.strip():
                 yield number, line

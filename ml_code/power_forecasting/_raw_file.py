@@ -9,16 +9,11 @@ on the error paths.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import functools
-import gzip
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
+from ml_code.common import io
 from ml_code.common.errors import InputError
 
 UCI_COLUMNS = (
@@ -50,7 +45,7 @@ class RawFile:
         """Stop unless the file is UTF-8 text; note whether its separators have the UCI shape."""
         decoder, ascii_so_far = codecs.getincrementaldecoder("utf-8")(), True
         shaped, rest = True, b""
-        with _reading(path) as fh:
+        with io.open_bytes(path) as fh:
             while chunk := fh.read(_CHUNK):
                 if not (ascii_so_far and chunk.isascii()):  # the common case: one quick pass
                     ascii_so_far = False
@@ -76,18 +71,12 @@ class RawFile:
     @functools.cached_property
     def lines(self) -> list[bytes]:
         """The file's lines, split where pandas splits them (LF, CRLF, a lone CR); error paths only."""
-        with _reading(self.path) as fh:
+        with io.open_bytes(self.path) as fh:
             return fh.read().removeprefix(codecs.BOM_UTF8).splitlines()
 
     def line(self, pos: int) -> int:
         """The file line (1-based) of pandas' data row `pos` (0-based; -1 is the header)."""
-        record = -1
-        for number, text in enumerate(self.lines, start=1):
-            if text.strip(b" \t"):  # pandas skips empty and whitespace-only lines
-                record += 1
-                if record == pos + 1:
-                    return number
-        return pos + 2  # not reached for rows that pandas read
+        return io.file_line(self.path, pos)
 
     def error(
         self,
@@ -111,32 +100,3 @@ class RawFile:
                 byte = f"byte 0x{text[exc.start]:02x}"
                 return self.error(f"not UTF-8 text ({byte})", line=number, expected="UTF-8 text")
         return self.error("not UTF-8 text", expected="UTF-8 text")
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[_Readable]:
-    """The file's bytes as pandas reads them: decompressed as the name says (`.gz`, `.zip`)."""
-    name = path.name.lower()
-    try:
-        if name.endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                yield fh
-        elif name.endswith(".zip"):
-            with zipfile.ZipFile(path) as archive:
-                members = archive.namelist()
-                if len(members) != 1:  # as pandas requires
-                    raise InputError(
-                        str(path), f"zip holds {len(members)} files", expected="exactly one file"
-                    )
-                with archive.open(members[0]) as fh:
-                    yield fh
-        else:
-            with path.open("rb") as fh:
-                yield fh
-    except (gzip.BadGzipFile, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        kind = "gzip" if name.endswith(".gz") else "zip"
-        raise InputError(str(path), f"not a readable {kind} file ({exc})") from None
