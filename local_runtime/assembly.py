@@ -113,6 +113,13 @@ class Assembly:
 
     def state_machine(self, stack: str, resolver: Resolver) -> str:
         """The stack's one state machine definition, with its tokens resolved."""
+        return str(resolver.resolve(stack, self._machine(stack)["Properties"]["DefinitionString"]))
+
+    def state_machine_role(self, stack: str, resolver: Resolver) -> str:
+        """The ARN of the role the stack's state machine runs as."""
+        return str(resolver.resolve(stack, self._machine(stack)["Properties"]["RoleArn"]))
+
+    def _machine(self, stack: str) -> dict[str, Any]:
         machines = [
             r
             for r in self.templates[stack]["Resources"].values()
@@ -120,4 +127,4 @@ class Assembly:
         ]
         if len(machines) != 1:
             raise SynthError(f"stack {stack} has {len(machines)} state machines; expected one")
-        return str(resolver.resolve(stack, machines[0]["Properties"]["DefinitionString"]))
+        return dict(machines[0])

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from local_runtime.contracts import integrations
+from local_runtime.contracts.calls import CallGuard
 from local_runtime.execution_sns import create_topics, notifications
 from local_runtime.moto_adapter import check_moto_version, routed_to
 from local_runtime.s3 import LocalS3
@@ -30,6 +32,17 @@ from local_runtime.sfn_services import LocalServices, to_state_json
 from ml_code.common.io import write_json
 
 TIMEOUT_ERROR = "Local.Timeout"  # an execution stopped by run_state_machine's timeout_seconds
+
+
+class DefinitionRejected(ValueError):
+    """The definition uses fields Step Functions would refuse at CreateStateMachine."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            "CreateStateMachine would fail with SCHEMA_VALIDATION_FAILED (so would `cdk deploy`):\n  "
+            + "\n  ".join(problems)
+        )
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,7 @@ def run_state_machine(
     name: str | None = None,
     poll_seconds: float = 0.25,
     timeout_seconds: float | None = None,
+    guard: CallGuard | None = None,
 ) -> ExecutionResult:
     """Create the state machine in moto, run one execution to its end, and return its history.
 
@@ -97,11 +111,14 @@ def run_state_machine(
     from moto import mock_aws  # imported late: moto is only needed when a state machine runs
 
     text = definition if isinstance(definition, str) else json.dumps(definition)
+    rejected = integrations.check_definition(json.loads(text))
+    if rejected:  # what CreateStateMachine (and so `cdk deploy`) would refuse
+        raise DefinitionRejected(rejected)
     name = name or f"local-{uuid.uuid4().hex[:12]}"
     region = sagemaker.region
     env = {"MOTO_ACCOUNT_ID": LOCAL_ACCOUNT, "AWS_DEFAULT_REGION": region}
     config: Any = {"stepfunctions": {"execute_state_machine": True}}
-    services = LocalServices(sagemaker, s3)
+    services = LocalServices(sagemaker, s3, guard or CallGuard())
     with mock.patch.dict(os.environ, env), mock_aws(config=config), routed_to(services), _quiet_interpreter():
         import boto3
 

@@ -15,7 +15,7 @@ BUILTIN_ALGORITHMS = {
     "forecasting-deepar": "ml_code.builtin.deepar",
 }
 # Images that run the user's own code: the job request names the script.
-FRAMEWORK_IMAGES = {"pytorch-training", "pytorch-inference", "sagemaker-scikit-learn"}
+FRAMEWORK_IMAGES = {"pytorch", "pytorch-training", "pytorch-inference", "sagemaker-scikit-learn"}
 
 
 @dataclass(frozen=True)

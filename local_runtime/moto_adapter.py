@@ -64,6 +64,8 @@ def _local_factory(service_name: str) -> Any:
         return moto_tasks.LocalSageMakerTask()
     if service_name == "aws-sdk":
         return moto_tasks.LocalAwsSdkTask()
+    if service_name == "sns":
+        return moto_tasks.LocalSnsTask()
     return _moto_factory(service_name=service_name)
 
 

@@ -14,6 +14,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from local_runtime.contracts.calls import UnsupportedField
 from local_runtime.errors import S3Error, SageMakerError
 from local_runtime.moto_pin import check_moto_version
 from local_runtime.sfn_services import LocalServices, snake_case, to_state_json
@@ -39,6 +42,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: E402
     state_task_service_callback as callback,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: E402
+    state_task_service_sns as sns,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (  # noqa: E402
     ResourceCondition,
@@ -85,6 +91,28 @@ def _exception_name(code: str) -> str:
     return code if code.endswith("Exception") else f"{code}Exception"
 
 
+def _state_name(env: Any) -> str:
+    return str(env.states.context_object.context_object_data["State"]["Name"])
+
+
+def _check(task: Any, env: Any, parameters: dict) -> None:
+    """Hold the call to the cloud contracts (integration fields, API model, IAM) before it runs."""
+    _services().check(_state_name(env), task.resource.resource_arn, parameters)
+
+
+def _runtime_failure(task: Any, env: Any, ex: UnsupportedField) -> FailureEvent:
+    details = TaskFailedEventDetails(
+        resource=task._get_sfn_resource(), resourceType=task._get_sfn_resource_type(),
+        error=StatesErrorNameType.StatesRuntime.to_name(), cause=str(ex),
+    )  # fmt: skip
+    return FailureEvent(
+        env=env,
+        error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+        event_type=HistoryEventType.TaskFailed,
+        event_details=EventDetails(taskFailedEventDetails=details),  # type: ignore[typeddict-item]
+    )
+
+
 class LocalSageMakerTask(callback.StateTaskServiceCallback):
     """`arn:aws:states:::sagemaker:<action>[.sync]`, served by LocalSageMaker."""
 
@@ -103,6 +131,7 @@ class LocalSageMakerTask(callback.StateTaskServiceCallback):
     def _eval_service_task(
         self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
     ) -> None:
+        _check(self, env, normalised_parameters)
         response = _services().sagemaker_call(self.resource.api_action, normalised_parameters)
         env.stack.append(to_state_json(response, epoch_millis=True))
 
@@ -126,6 +155,8 @@ class LocalSageMakerTask(callback.StateTaskServiceCallback):
         return resolve
 
     def _from_error(self, env: Any, ex: Exception) -> FailureEvent:
+        if isinstance(ex, UnsupportedField):
+            return _runtime_failure(self, env, ex)
         if isinstance(ex, SageMakerError):
             cause = (
                 f"{ex.message} (Service: AmazonSageMaker; Status Code: 400; Error Code: {ex.code}; "
@@ -142,6 +173,7 @@ class LocalAwsSdkTask(aws_sdk.StateTaskServiceAwsSdk):
         self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
     ) -> None:
         api, action = self.resource.api_name, self.resource.api_action
+        _check(self, env, normalised_parameters)
         if api == "sagemaker":
             env.stack.append(
                 to_state_json(_services().sagemaker_call(action, normalised_parameters), epoch_millis=False)
@@ -162,3 +194,18 @@ class LocalAwsSdkTask(aws_sdk.StateTaskServiceAwsSdk):
             cause = f"{ex.message} (Service: S3, Status Code: {ex.status}, Request ID: {request_id})"
             return _failure(self, env, f"S3.{_exception_name(ex.code)}", cause)
         return super()._from_error(env=env, ex=ex)  # type: ignore[no-any-return]
+
+
+class LocalSnsTask(sns.StateTaskServiceSns):
+    """`arn:aws:states:::sns:publish`: moto's SNS, after the caller's permissions are checked."""
+
+    def _eval_service_task(
+        self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+    ) -> None:
+        try:
+            _check(self, env, normalised_parameters)
+        except SageMakerError as exc:  # the guard's AccessDenied, as SNS answers it
+            error = {"Error": {"Code": "AuthorizationError", "Message": exc.message}}
+            meta = {"HTTPStatusCode": 403, "RequestId": str(uuid.uuid4())}
+            raise ClientError({**error, "ResponseMetadata": meta}, "Publish") from None  # type: ignore[arg-type]
+        super()._eval_service_task(env, resource_runtime_part, normalised_parameters, state_credentials)

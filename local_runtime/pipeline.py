@@ -19,6 +19,9 @@ from typing import Any
 from local_runtime import bundled_data, report, timeline
 from local_runtime.assembly import Assembly, synthesize
 from local_runtime.cfn import LOCAL_REGION, Resolver
+from local_runtime.contracts.calls import CallGuard
+from local_runtime.contracts.permissions import Authorizer, Lookups
+from local_runtime.contracts.policies import Policies
 from local_runtime.endpoints.service import EndpointService
 from local_runtime.endpoints.template_alarms import alarms_from_template
 from local_runtime.execution import run_state_machine
@@ -120,6 +123,11 @@ def run_case(
         time_scale=time_scale,
         traffic=lambda name: sample_request(case_id, s3.root),
     )
+    authorizer = Authorizer(
+        Policies.from_templates(assembly.templates, resolver),
+        Lookups(endpoint_config_key=lambda name: endpoints.configs.get(name, {}).get("KmsKeyId")),
+    )
+    guard = CallGuard(authorizer, assembly.state_machine_role(stack, resolver))
     sagemaker = LocalSageMaker(workdir, s3, endpoints, region=LOCAL_REGION, progress=progress)
     name = f"{case_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{int(time.time() * 1000) % 1000:03d}"
     started = time.time()
@@ -133,6 +141,7 @@ def run_case(
                 s3=s3,
                 progress=progress,
                 name=name,
+                guard=guard,
             )
         deployed = endpoint_name in endpoints.endpoint_names()
         live = endpoints.describe_endpoint({"EndpointName": endpoint_name}) if deployed else None

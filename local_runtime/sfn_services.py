@@ -12,9 +12,10 @@ import hashlib
 import json
 import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from local_runtime.contracts.calls import CallGuard
 from local_runtime.errors import S3Error, SageMakerError
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker
@@ -44,6 +45,10 @@ def to_state_json(value: Any, *, epoch_millis: bool) -> Any:
 class LocalServices:
     sagemaker: LocalSageMaker
     s3: LocalS3
+    guard: CallGuard = field(default_factory=CallGuard)  # no permission checks unless given policies
+
+    def check(self, state: str, resource: str, params: dict[str, Any]) -> None:
+        self.guard.check(state, resource, params)
 
     def sagemaker_call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         name = snake_case(action)

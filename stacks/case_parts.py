@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 BUILTIN_ALGORITHMS = ("pca", "kmeans", "linear-learner", "forecasting-deepar")
-SCRIPT_MODE_FRAMEWORKS = ("pytorch",)
+SCRIPT_MODE_FRAMEWORKS = ("pytorch", "pytorch-amzn2023")
 
 
 class Direction(Enum):
@@ -22,14 +22,26 @@ class Direction(Enum):
 
 
 @dataclass(frozen=True)
+class ImageSpec:
+    """A container image as `sagemaker.core.image_uris` names it."""
+
+    framework: str
+    version: str
+    py_version: str | None = None
+
+
+@dataclass(frozen=True)
 class Algorithm:
     """A SageMaker built-in algorithm, or a framework image running our script in script mode."""
 
-    framework: str  # the `image_uris` framework name
+    framework: str  # the `image_uris` framework name of the training image
     version: str = "1"
     py_version: str | None = None
     script: str | None = None  # script mode: sagemaker_program, relative to the code root
-    inference_module: str | None = None  # framework images: SAGEMAKER_PROGRAM of the inference image
+    # Framework images: SAGEMAKER_PROGRAM of the serving image, imported from <model>/code/ (the
+    # training script copies it there), and the serving image itself.
+    inference_module: str | None = None
+    serving: ImageSpec | None = None
     metric_definitions: Mapping[str, str] = field(default_factory=dict)  # name -> regex (script mode)
 
     def __post_init__(self) -> None:
@@ -37,6 +49,8 @@ class Algorithm:
             raise ValueError(f"unknown algorithm {self.framework!r}")
         if self.is_builtin == bool(self.script):
             raise ValueError(f"{self.framework}: a script is required for framework images only")
+        if not self.is_builtin and not (self.inference_module and self.serving):
+            raise ValueError(f"{self.framework}: framework images need inference_module and serving")
 
     @property
     def is_builtin(self) -> bool:
@@ -64,7 +78,6 @@ class Tuning:
     strategy: str = "Bayesian"
     max_jobs: int = 8
     max_parallel: int = 2
-    random_seed: int = 42  # HyperParameterTuningJobConfig.RandomSeed
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_parallel <= self.max_jobs:

@@ -102,6 +102,16 @@ class PipelineStack(Stack):
         self.state_machine.add_to_role_policy(
             iam.PolicyStatement(actions=KEY_ACTIONS[:4], resources=[key.key_arn])
         )
+        # CreateEndpoint and UpdateEndpoint of an endpoint config with a KmsKeyId create a KMS grant
+        # as the caller, for the endpoint's storage volumes; only grants for AWS resources.
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
         # ListBucket turns a missing deployment record into NoSuchKey instead of AccessDenied.
         self.state_machine.add_to_role_policy(
             iam.PolicyStatement(

@@ -80,6 +80,7 @@ class PlatformStack(Stack):
             enforce_ssl=True,
             display_name=f"{stage.prefix} pipelines",
         )
+        self._allow_alarm_notifications(stage)
         for name, value in {
             "DataBucketName": self.data_bucket.bucket_name,
             "ArtifactsBucketName": self.artifacts_bucket.bucket_name,
@@ -144,11 +145,40 @@ class PlatformStack(Stack):
                 conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             )
         )
+        # CloudWatch alarms publish to the encrypted topic with their own KMS permission; this is
+        # the statement the SNS guide documents for them, without conditions: AWS documents none
+        # that CloudWatch's KMS calls are known to carry, and a condition that does not match drops
+        # every alarm notification silently. Who may publish is decided by the topic policy below.
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+
+    def _allow_alarm_notifications(self, stage: StageConfig) -> None:
+        """`enforce_ssl` gives the topic a policy of its own, which replaces SNS's default policy: only
+        what it allows may publish besides this account's IAM principals. Allow exactly this stage's
+        endpoint alarms (`<prefix>-<case>-<what>`, stacks.naming); the pipelines' state machines
+        publish with their roles' IAM policies (same account).
+        https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger"""
+        alarms = self.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name=f"{stage.prefix}-*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowStageAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": alarms},
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                },
             )
         )

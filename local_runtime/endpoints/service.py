@@ -104,6 +104,12 @@ class EndpointService(Catalog):
         plan = plan_update(req.get("DeploymentConfig"), self.instances(config), known_alarms=set(self.alarms))
         self._ensure_live(ep)
         with ep.settled:
+            if ep.status == "Failed":  # SageMaker allows only DeleteEndpoint on a Failed endpoint
+                raise SageMakerError(
+                    "ValidationException",
+                    f'Cannot update endpoint "{ep.arn}" because it is in Failed status; '
+                    "a Failed endpoint can only be deleted (DeleteEndpoint).",
+                )
             if ep.status != "InService":
                 raise SageMakerError(
                     "ValidationException",

@@ -132,3 +132,6 @@ class LocalSageMaker:
 
     def update_endpoint(self, request: dict[str, Any]) -> dict[str, Any]:
         return self._endpoints("update_endpoint")(request)  # type: ignore[no-any-return]
+
+    def delete_endpoint(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self._endpoints("delete_endpoint")(request)  # type: ignore[no-any-return]

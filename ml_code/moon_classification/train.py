@@ -21,13 +21,15 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from ml_code.common import io, sm_env
+from ml_code.common import imports, io, sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import InputError
 from ml_code.moon_classification import evaluate, model, plots
 from ml_code.moon_classification.preprocess import FEATURES, read_split
 
 PLOT_FILE = "decision_boundary.png"
+CODE_ROOT = Path(__file__).resolve().parents[2]
+INFERENCE_MODULE = "ml_code.moon_classification.inference"  # the model's SAGEMAKER_PROGRAM
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             score = evaluate.accuracy_from_scores(split[1], model.predict_scores(net, split[0]))
             print(evaluate.metric_line(f"{name}:accuracy", score), flush=True)
     model.save(net, a.model_dir)
+    # The PyTorch serving container imports the handlers from <model>/code/, not from the source
+    # archive: ship the inference module and what it imports inside model.tar.gz.
+    imports.bundle_inference_code(CODE_ROOT, INFERENCE_MODULE, a.model_dir)
     title = f"moons MLP (hidden_dim={a.hidden_dim}, epochs={a.epochs}, lr={a.lr})"
     plots.decision_boundary(
         a.output_data_dir / PLOT_FILE, lambda p: model.predict_scores(net, p), splits, title

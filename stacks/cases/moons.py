@@ -6,6 +6,7 @@ from stacks.case_parts import (
     Algorithm,
     Direction,
     EndpointSpec,
+    ImageSpec,
     ParameterRange,
     ProcessingStep,
     QualityGate,
@@ -24,12 +25,14 @@ MOON_CLASSIFICATION = CaseStudy(
         ),
         TrainingStep(
             "mlp",
+            # Trained in the PyTorch 2.13 image (the torch the local runtime runs), served by the
+            # newest PyTorch serving image SageMaker offers (2.6): the model is a plain state_dict.
             Algorithm(
-                "pytorch",
-                version="2.1",
-                py_version="py310",
+                "pytorch-amzn2023",
+                version="2.13",
                 script="ml_code/moon_classification/train.py",
                 inference_module="ml_code.moon_classification.inference",
+                serving=ImageSpec("pytorch", "2.6", "py312"),
                 metric_definitions={
                     "validation:accuracy": r"validation:accuracy=([0-9\.]+);",
                     "test:accuracy": r"test:accuracy=([0-9\.]+);",

@@ -22,6 +22,7 @@ from stacks.workflow.sagemaker_tasks import SERVICE_ERRORS, sagemaker_arn
 ROLLED_BACK = "RolledBack"
 ENDPOINT_FAILED = "EndpointFailed"
 STATUS = "$.deploy.status"
+EXISTING_STATUS = "$.deploy.existing.EndpointStatus"
 NEW_CONFIG = f"{RELEASE}.endpoint_config_name"
 _NOT_FOUND = "*Could not find endpoint*"  # DescribeEndpoint's ValidationException message
 _NOT_FOUND_ERRORS = [
@@ -69,15 +70,45 @@ class Deploy(sfn.StateMachineFragment):
             {"EndpointConfigName.$": NEW_CONFIG, "DeploymentConfig": self._deployment_config(alarm_names)},
             "$.deploy.update",
         )
+        usable = (
+            sfn.Choice(self, "EndpointUsable")
+            .when(sfn.Condition.not_(sfn.Condition.string_equals(EXISTING_STATUS, "Failed")), update)
+            .otherwise(self._recreate(missing))
+        )
         # UpdateEndpoint with AutoRollbackConfiguration checks the alarms as the caller.
         alarm_arns = [
             f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:{n}" for n in alarm_names
         ]
         ctx.allow(["cloudwatch:DescribeAlarms"], alarm_arns)
         create.next(wait)
-        release.next(lookup).next(update).next(wait)
+        release.next(lookup).next(usable)
+        update.next(wait)
         self._start: sfn.State = first
         self._ends: list[sfn.INextable] = [verified]
+
+    def _recreate(self, missing: sfn.Choice) -> sfn.State:
+        """A `Failed` endpoint allows only DeleteEndpoint: delete it, wait until it is gone (its
+        DescribeEndpoint then fails with "Could not find endpoint", which `missing` turns into
+        CreateEndpoint). https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html"""
+        delete = self._call("DeleteFailedEndpoint", "deleteEndpoint", {}, "$.deploy.delete")
+        wait = sfn.Wait(self, "WaitForDeletion", time=sfn.WaitTime.duration(Duration.seconds(30)))
+        check = self._call("DescribeDeletion", "describeEndpoint", {}, "$.deploy.deletion", catch=False)
+        check.add_catch(missing, errors=_NOT_FOUND_ERRORS, result_path=FAILURE)
+        check.add_catch(self._ctx.on_failure, errors=["States.ALL"], result_path=FAILURE)
+        stuck = failure_pass(
+            self,
+            "EndpointNotDeleted",
+            ENDPOINT_FAILED,
+            "the Failed endpoint was deleted but is now {}: {}",
+            "$.deploy.deletion.EndpointStatus",
+            "States.JsonToString($.deploy.deletion)",
+        )
+        stuck.next(self._ctx.on_failure)
+        deleting = sfn.Condition.string_equals("$.deploy.deletion.EndpointStatus", "Deleting")
+        delete.next(wait).next(check).next(
+            sfn.Choice(self, "DeletionStatus").when(deleting, wait).otherwise(stuck)
+        )
+        return delete
 
     def _deployment_config(self, alarm_names: list[str]) -> dict[str, Any]:
         spec = self._ctx.case.endpoint
@@ -107,16 +138,8 @@ class Deploy(sfn.StateMachineFragment):
             f"{STATUS}.EndpointStatus",
             f"States.JsonToString({STATUS})",
         )
-        rolled_back = failure_pass(
-            self,
-            "DeploymentRolledBack",
-            ROLLED_BACK,
-            "endpoint rolled back to {}; the new config {} is not live",
-            f"{STATUS}.EndpointConfigName",
-            NEW_CONFIG,
-        )
         failed.next(ctx.on_failure)
-        rolled_back.next(ctx.on_failure)
+        rolled_back = self._rolled_back()
         verified = sfn.Pass(self, "NewConfigLive", result_path=sfn.JsonPath.DISCARD)
         is_new = sfn.Condition.string_equals_json_path(f"{STATUS}.EndpointConfigName", NEW_CONFIG)
         check_config = sfn.Choice(self, "IsNewConfigLive").when(is_new, verified).otherwise(rolled_back)
@@ -130,11 +153,45 @@ class Deploy(sfn.StateMachineFragment):
         wait.next(describe).next(status)
         return wait, verified
 
+    def _rolled_back(self) -> sfn.Choice:
+        """Fail as `RolledBack`, saying why: SageMaker's FailureReason tells an alarm that fired on
+        the canary from a new fleet that never passed its health check (both end InService on the
+        old config), and LastDeploymentConfig shows the guardrails that applied."""
+        explained = failure_pass(
+            self,
+            "DeploymentRolledBack",
+            ROLLED_BACK,
+            "endpoint rolled back to {}; the new config {} is not live. FailureReason: {} "
+            "LastDeploymentConfig: {}",
+            f"{STATUS}.EndpointConfigName",
+            NEW_CONFIG,
+            f"{STATUS}.FailureReason",
+            f"States.JsonToString({STATUS}.LastDeploymentConfig)",
+        )
+        unexplained = failure_pass(
+            self,
+            "DeploymentRolledBackUnexplained",
+            ROLLED_BACK,
+            "endpoint rolled back to {}; the new config {} is not live. DescribeEndpoint: {}",
+            f"{STATUS}.EndpointConfigName",
+            NEW_CONFIG,
+            f"States.JsonToString({STATUS})",
+        )
+        for state in (explained, unexplained):
+            state.next(self._ctx.on_failure)
+        reported = sfn.Condition.and_(
+            sfn.Condition.is_present(f"{STATUS}.FailureReason"),
+            sfn.Condition.is_present(f"{STATUS}.LastDeploymentConfig"),
+        )
+        return sfn.Choice(self, "RollbackReason").when(reported, explained).otherwise(unexplained)
+
     def _call(
         self, state_id: str, action: str, params: dict[str, Any], result_path: str, *, catch: bool = True
     ) -> tasks.CallAwsService:
         ctx = self._ctx
-        resources = [self._endpoint_arn] + ([self._config_arn] if action != "describeEndpoint" else [])
+        # Create and Update also name the endpoint config: both ARNs are the call's resources.
+        with_config = action in ("createEndpoint", "updateEndpoint")
+        resources = [self._endpoint_arn] + ([self._config_arn] if with_config else [])
         state = tasks.CallAwsService(
             self,
             state_id,

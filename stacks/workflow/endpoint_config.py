@@ -4,12 +4,13 @@ deploy states and the deployment record read: model, endpoint config and endpoin
 from __future__ import annotations
 
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from stacks import naming
 from stacks.case_parts import TrainingStep
-from stacks.workflow.context import WorkflowContext, unique_name
+from stacks.workflow.context import FAILURE, WorkflowContext, unique_name
 from stacks.workflow.models import model_name_path
-from stacks.workflow.sagemaker_tasks import ENDPOINT_CONFIG, sagemaker_state
+from stacks.workflow.sagemaker_tasks import SERVICE_ERRORS, sagemaker_arn
 
 RELEASE = "$.release"
 VARIANT = "AllTraffic"
@@ -39,17 +40,20 @@ def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:
             "JsonContentTypes": ["application/json", "application/jsonlines"],
         },
     }
-    create = sagemaker_state(
-        ctx,
+    # The AWS SDK integration, not the optimized `sagemaker:createEndpointConfig`: that one accepts
+    # only EndpointConfigName, KmsKeyId, ProductionVariants and Tags, so DataCaptureConfig would fail
+    # CreateStateMachine (see local_runtime/contracts/integrations.py for the lists and sources).
+    create = tasks.CallAwsService(
+        ctx.scope,
         "CreateEndpointConfig",
-        kind=ENDPOINT_CONFIG,
-        name_prefix=prefix,
+        service="sagemaker",
+        action="createEndpointConfig",
         parameters={
-            "EndpointConfigName.$": unique_name(prefix),
+            "EndpointConfigName": sfn.JsonPath.string_at(unique_name(prefix)),
             "ProductionVariants": [
                 {
                     "VariantName": VARIANT,
-                    "ModelName.$": model_name_path(spec.model_step),
+                    "ModelName": sfn.JsonPath.string_at(model_name_path(spec.model_step)),
                     "InitialInstanceCount": spec.instance_count,
                     "InstanceType": spec.instance_type,
                     "InitialVariantWeight": 1,
@@ -58,9 +62,12 @@ def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:
             "DataCaptureConfig": capture,
             "KmsKeyId": ctx.key.key_arn,
         },
+        iam_resources=[sagemaker_arn("endpoint-config", f"{prefix}-*")],
         result_path="$.deploy.config",
         result_selector={"EndpointConfigArn.$": "$.EndpointConfigArn"},
     )
+    create.add_retry(errors=SERVICE_ERRORS, backoff_rate=2, max_attempts=5)
+    create.add_catch(ctx.on_failure, errors=["States.ALL"], result_path=FAILURE)
     release = sfn.Pass(
         ctx.scope,
         "NameRelease",

@@ -23,12 +23,13 @@ def model_state(ctx: WorkflowContext, step: TrainingStep) -> sfn.CustomState:
         "Image": images.inference_image(step.algorithm, ctx.stage.region),
         "ModelDataUrl.$": step_path(step.name, "training.ModelArtifacts.S3ModelArtifacts"),
     }
-    if step.algorithm.inference_module:  # framework image: serve our inference module
+    if step.algorithm.inference_module:
+        # The PyTorch serving toolkit imports SAGEMAKER_PROGRAM (".py" stripped, dots allowed) from
+        # /opt/ml/model/code, i.e. code/ inside model.tar.gz, which the training script fills; it
+        # never reads SAGEMAKER_SUBMIT_DIRECTORY (sagemaker-inference-toolkit, environment.py).
         container["Environment"] = {
             "SAGEMAKER_PROGRAM": step.algorithm.inference_module,
-            "SAGEMAKER_SUBMIT_DIRECTORY": ctx.code_uri,
             "SAGEMAKER_REGION": ctx.stage.region,
-            "PYTHONPATH": "/opt/ml/code",
         }
     return sagemaker_state(
         ctx,

@@ -98,10 +98,9 @@ def _job_definition(ctx: WorkflowContext, step: TrainingStep) -> dict[str, Any]:
             "VolumeKmsKeyId": ctx.key.key_arn,
         },
         "StoppingCondition": stopping,
-        "EnableManagedSpotTraining": ctx.case.spot_training,
     }
-    if not step.algorithm.is_builtin:
-        definition["Environment"] = {"PYTHONPATH": "/opt/ml/code"}
+    if ctx.case.spot_training:
+        definition["EnableManagedSpotTraining"] = True
     return definition
 
 
@@ -164,8 +163,7 @@ def _tuning_config(tuning: Tuning) -> dict[str, Any]:
             "MaxParallelTrainingJobs": tuning.max_parallel,
         },
         "ParameterRanges": ranges,
-        # A fixed seed makes a rerun on the same data propose the same candidates, so the gate's
-        # "not worse than the deployed model" compares like with like.
-        "RandomSeed": tuning.random_seed,
+        # No RandomSeed: the optimized integration accepts the tuning config as last published
+        # (2022), before SageMaker added it; CreateStateMachine would refuse the field.
         "TrainingJobEarlyStoppingType": "Off",
     }

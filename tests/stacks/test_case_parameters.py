@@ -18,7 +18,7 @@ def test_processing_jobs_follow_the_container_contract(synthesized: Synthesized)
     assert entry[2].startswith("cd /opt/ml/processing/input/code && tar xzf *.gz && python3 -m ")
     assert entry[2].endswith("ml_code.fraud_detection.preprocess --population-counts 0=284315,1=492")
     assert preprocess["Environment"] == {"PYTHONPATH": "/opt/ml/processing/input/code"}
-    assert "/sagemaker-scikit-learn:1.2-1-cpu-py3" in preprocess["AppSpecification"]["ImageUri"]
+    assert preprocess["AppSpecification"]["ImageUri"].endswith("/pytorch:2.13-cpu-amzn2023-sagemaker")
     code, raw = preprocess["ProcessingInputs"]
     assert code["InputName"] == "code" and code["S3Input"]["S3Uri"].startswith("s3://cdk-hnb659fds-assets-")
     assert raw["S3Input"]["S3Uri.$"] == "$.config.raw_data_uri"
@@ -99,10 +99,18 @@ def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
     assert static["sagemaker_program"] == "ml_code/moon_classification/train.py"
     assert "_tuning_objective_metric" not in static  # a script would receive it as an argument
     assert static["sagemaker_submit_directory"].startswith("s3://cdk-hnb659fds-assets-")
-    assert definition["Environment"] == {"PYTHONPATH": "/opt/ml/code"}
+    # The training toolkit puts /opt/ml/code on PYTHONPATH itself; the optimized tuning integration
+    # would refuse TrainingJobDefinition.Environment.
+    assert "Environment" not in definition
+    image = definition["AlgorithmSpecification"]["TrainingImage"]
+    assert image.endswith("/pytorch:2.13-cpu-amzn2023-sagemaker")
     container = s["CreateModelMlp"]["Parameters"]["PrimaryContainer"]
-    assert "/pytorch-inference:" in container["Image"]
-    assert container["Environment"]["SAGEMAKER_PROGRAM"] == "ml_code.moon_classification.inference"
+    assert container["Image"].endswith("/pytorch-inference:2.6-cpu-py312")
+    # served from code/ inside model.tar.gz: no source archive, no PYTHONPATH
+    assert container["Environment"] == {
+        "SAGEMAKER_PROGRAM": "ml_code.moon_classification.inference",
+        "SAGEMAKER_REGION": "us-east-1",
+    }
     assert (
         s["FindMetric"]["Parameters"]["values.$"]
         == "$.gate.lists..[?(@.MetricName == 'test:accuracy')].Value"

@@ -63,7 +63,13 @@ def test_alarms_watch_the_endpoint_variant(synthesized: Synthesized, stack: str)
 def test_first_deployment_creates_and_later_ones_update(synthesized: Synthesized) -> None:
     states = synthesized.definition("PowerForecasting")["States"]
     find = states["FindEndpoint"]
-    assert find["Next"] == "UpdateEndpoint"
+    assert find["Next"] == "EndpointUsable"
+    usable = states["EndpointUsable"]
+    assert usable["Choices"][0] == {
+        "Not": {"Variable": "$.deploy.existing.EndpointStatus", "StringEquals": "Failed"},
+        "Next": "UpdateEndpoint",
+    }
+    assert usable["Default"] == "DeleteFailedEndpoint"
     assert find["Catch"][0]["Next"] == "EndpointExists"
     assert "SageMaker.ResourceNotFoundException" in find["Catch"][0]["ErrorEquals"]
     assert states["EndpointExists"]["Choices"] == [
@@ -75,6 +81,22 @@ def test_first_deployment_creates_and_later_ones_update(synthesized: Synthesized
     ]
     assert states["EndpointExists"]["Default"] == "NotifyFailure"
     assert states["CreateEndpoint"]["Next"] == states["UpdateEndpoint"]["Next"] == "WaitForEndpoint"
+
+
+def test_a_failed_endpoint_is_deleted_then_created(synthesized: Synthesized) -> None:
+    """DeleteEndpoint is the only operation SageMaker allows on a Failed endpoint."""
+    states = synthesized.definition("PowerForecasting")["States"]
+    delete = states["DeleteFailedEndpoint"]
+    assert delete["Resource"] == "arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint"
+    assert delete["Parameters"] == {"EndpointName": "mlcases-dev-power"}
+    assert delete["Next"] == "WaitForDeletion"
+    assert states["WaitForDeletion"] == {"Type": "Wait", "Seconds": 30, "Next": "DescribeDeletion"}
+    gone = states["DescribeDeletion"]["Catch"][0]
+    assert gone["Next"] == "EndpointExists" and "SageMaker.ValidationException" in gone["ErrorEquals"]
+    deletion = states["DeletionStatus"]
+    assert deletion["Choices"][0]["StringEquals"] == "Deleting"
+    assert deletion["Choices"][0]["Next"] == "WaitForDeletion"
+    assert deletion["Default"] == "EndpointNotDeleted"
 
 
 def test_rollback_and_failed_endpoint_end_as_failures(synthesized: Synthesized) -> None:
@@ -91,9 +113,18 @@ def test_rollback_and_failed_endpoint_end_as_failures(synthesized: Synthesized) 
     assert status["Default"] == "EndpointNotInService"
     live = states["IsNewConfigLive"]
     assert live["Choices"][0]["StringEqualsPath"] == "$.release.endpoint_config_name"
-    assert live["Default"] == "DeploymentRolledBack"
+    assert live["Default"] == "RollbackReason"
+    reason = states["RollbackReason"]
+    assert reason["Choices"][0]["Next"] == "DeploymentRolledBack"
+    assert reason["Default"] == "DeploymentRolledBackUnexplained"
     rolled_back = states["DeploymentRolledBack"]
     assert rolled_back["Parameters"]["Error"] == "RolledBack"
+    # FailureReason tells an alarm rollback from a new fleet that failed its health check
+    assert "$.deploy.status.FailureReason" in rolled_back["Parameters"]["Cause.$"]
+    assert "States.JsonToString($.deploy.status.LastDeploymentConfig)" in rolled_back["Parameters"]["Cause.$"]
+    unexplained = states["DeploymentRolledBackUnexplained"]["Parameters"]
+    assert unexplained["Error"] == "RolledBack"
+    assert "States.JsonToString($.deploy.status)" in unexplained["Cause.$"]
     assert rolled_back["Next"] == states["EndpointNotInService"]["Next"] == "NotifyFailure"
     assert states["EndpointNotInService"]["Parameters"]["Error"] == "EndpointFailed"
     assert states["WaitForEndpoint"] == {"Type": "Wait", "Seconds": 60, "Next": "DescribeEndpoint"}

@@ -15,6 +15,7 @@ TAIL = [
     "CreateEndpointConfig",
     "NameRelease",
     "FindEndpoint",
+    "EndpointUsable",
     "UpdateEndpoint",
     "WaitForEndpoint",
     "DescribeEndpoint",
@@ -61,7 +62,9 @@ INTEGRATIONS = {  # state name prefix -> integration
     "Assign": "sagemaker:createTransformJob.sync",
     "Score": "sagemaker:createTransformJob.sync",
     "CreateModel": "sagemaker:createModel",
-    "CreateEndpointConfig": "sagemaker:createEndpointConfig",
+    "CreateEndpointConfig": "aws-sdk:sagemaker:createEndpointConfig",  # DataCaptureConfig: not optimized
+    "DeleteFailedEndpoint": "aws-sdk:sagemaker:deleteEndpoint",
+    "DescribeDeletion": "aws-sdk:sagemaker:describeEndpoint",
     "FindEndpoint": "aws-sdk:sagemaker:describeEndpoint",
     "DescribeEndpoint": "aws-sdk:sagemaker:describeEndpoint",
     "CreateEndpoint": "aws-sdk:sagemaker:createEndpoint",
@@ -77,7 +80,7 @@ NAMED_BY = {  # integrations that create a SageMaker resource -> the parameter n
     "sagemaker:createHyperParameterTuningJob.sync": "HyperParameterTuningJobName.$",
     "sagemaker:createTransformJob.sync": "TransformJobName.$",
     "sagemaker:createModel": "ModelName.$",
-    "sagemaker:createEndpointConfig": "EndpointConfigName.$",
+    "aws-sdk:sagemaker:createEndpointConfig": "EndpointConfigName.$",
 }
 
 
