@@ -11,6 +11,7 @@ from typing import Any
 
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
+from local_runtime.errors import ContractViolation
 from local_runtime.pipeline import CaseRun, load_assembly, stack_id
 from local_runtime.sagemaker.progress import ProgressEvent
 
@@ -159,4 +160,4 @@ def history(workdir: Path, execution: str) -> int:
     return 0
 
 
-USER_ERRORS = (UserError, DataError, SynthError)
+USER_ERRORS = (UserError, DataError, SynthError, ContractViolation)

@@ -25,3 +25,12 @@ class S3Error(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+class ContractViolation(ValueError):
+    """Something AWS would refuse before any execution runs (CreateStateMachine, an alarm's
+    notification): local mode refuses it too, naming the resource, the field and the rule."""
+
+    def __init__(self, summary: str, problems: list[str]) -> None:
+        super().__init__(summary + ":\n  " + "\n  ".join(problems))
+        self.problems = problems

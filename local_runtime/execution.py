@@ -22,6 +22,7 @@ from unittest import mock
 
 from local_runtime.contracts import integrations
 from local_runtime.contracts.calls import CallGuard
+from local_runtime.errors import ContractViolation
 from local_runtime.execution_sns import create_topics, notifications
 from local_runtime.moto_adapter import check_moto_version, routed_to
 from local_runtime.s3 import LocalS3
@@ -34,15 +35,13 @@ from ml_code.common.io import write_json
 TIMEOUT_ERROR = "Local.Timeout"  # an execution stopped by run_state_machine's timeout_seconds
 
 
-class DefinitionRejected(ValueError):
+class DefinitionRejected(ContractViolation):
     """The definition uses fields Step Functions would refuse at CreateStateMachine."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            "CreateStateMachine would fail with SCHEMA_VALIDATION_FAILED (so would `cdk deploy`):\n  "
-            + "\n  ".join(problems)
+            "CreateStateMachine would fail with SCHEMA_VALIDATION_FAILED (so would `cdk deploy`)", problems
         )
-        self.problems = problems
 
 
 @dataclass(frozen=True)

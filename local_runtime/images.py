@@ -7,6 +7,10 @@ holds for the URIs `sagemaker.core.image_uris` renders in any region.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+# The folder holding `ml_code/` and `local_runtime/`: the built-in stand-ins' "image" content.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 BUILTIN_ALGORITHMS = {
     "pca": "ml_code.builtin.pca",

@@ -20,10 +20,11 @@ from local_runtime import bundled_data, report, timeline
 from local_runtime.assembly import Assembly, synthesize
 from local_runtime.cfn import LOCAL_REGION, Resolver
 from local_runtime.contracts.calls import CallGuard
-from local_runtime.contracts.permissions import Authorizer, Lookups
+from local_runtime.contracts.permissions import Authorizer, Lookups, RoleS3Access
 from local_runtime.contracts.policies import Policies
 from local_runtime.endpoints.service import EndpointService
 from local_runtime.endpoints.template_alarms import alarms_from_template
+from local_runtime.errors import ContractViolation
 from local_runtime.execution import run_state_machine
 from local_runtime.moto_time import scaled_waits
 from local_runtime.s3 import LocalS3
@@ -108,7 +109,11 @@ def run_case(
     workdir = workdir.resolve()
     assembly, resolver = load_assembly(workdir, assembly_dir)
     stack = stack_id(case_id)
-    s3 = LocalS3(workdir / "s3")
+    authorizer = Authorizer(
+        Policies.from_templates(assembly.templates, resolver),
+        Lookups(endpoint_config_key=lambda name: endpoints.configs.get(name, {}).get("KmsKeyId")),
+    )
+    s3 = LocalS3(workdir / "s3", access=RoleS3Access(authorizer))
     assembly.stage_assets(s3, resolver)
     outputs = assembly.outputs(stack, resolver)
     raw = s3.path(str(outputs["RawDataUri"]))
@@ -123,10 +128,10 @@ def run_case(
         time_scale=time_scale,
         traffic=lambda name: sample_request(case_id, s3.root),
     )
-    authorizer = Authorizer(
-        Policies.from_templates(assembly.templates, resolver),
-        Lookups(endpoint_config_key=lambda name: endpoints.configs.get(name, {}).get("KmsKeyId")),
-    )
+    stack_alarms = [a for a in authorizer.policies.alarm_actions if _in_stack(assembly, resolver, stack, a)]
+    blocked = authorizer.alarm_notification_problems(stack_alarms)
+    if blocked:
+        raise ContractViolation("endpoint alarms cannot send their notifications", blocked)
     guard = CallGuard(authorizer, assembly.state_machine_role(stack, resolver))
     sagemaker = LocalSageMaker(workdir, s3, endpoints, region=LOCAL_REGION, progress=progress)
     name = f"{case_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{int(time.time() * 1000) % 1000:03d}"
@@ -167,6 +172,15 @@ def run_case(
     )  # fmt: skip
     run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
     return run
+
+
+def _in_stack(assembly: Assembly, resolver: Resolver, stack: str, alarm_arn: str) -> bool:
+    names = {
+        resolver.get_att(stack, logical_id, "Arn")
+        for logical_id, r in assembly.templates[stack]["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    return alarm_arn in names
 
 
 def _endpoint_summary(described: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -125,6 +125,36 @@ class Authorizer:
             return by_resource
         return decision
 
+    def alarm_notification_problems(self, alarm_arns: Iterable[str]) -> list[str]:
+        """Can each alarm publish to the SNS topics its actions name? CloudWatch publishes as the
+        service principal, so the topic policy must allow it (SNS's default policy is replaced by
+        any TopicPolicy) and an encrypted topic's key policy must let it use the key.
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services"""
+        cloudwatch = iam.Principal("Service", "cloudwatch.amazonaws.com")
+        problems = []
+        for alarm in alarm_arns:
+            context = {"aws:SourceArn": alarm, "aws:SourceAccount": self.policies.account}
+            context["aws:SecureTransport"] = "true"
+            for topic in self.policies.alarm_actions.get(alarm, []):
+                if not topic.startswith("arn:aws:sns:"):
+                    continue
+                needs = [(topic, "sns:Publish")]
+                key = self.policies.topic_keys.get(topic)
+                if key:
+                    needs += [(key, "kms:GenerateDataKey"), (key, "kms:Decrypt")]
+                for resource, action in needs:
+                    documents = self.policies.resource.get(resource, [])
+                    request = iam.Request(action, resource, context, cloudwatch)
+                    decision = iam.evaluate(documents, request, resource_policy=True)
+                    if decision is not iam.Decision.ALLOW:
+                        policy = "key" if action.startswith("kms:") else "topic"
+                        problems.append(
+                            f"alarm {alarm} cannot notify {topic}: the {policy} policy of {resource} gives "
+                            f"cloudwatch.amazonaws.com no {action} ({decision.value.replace('_', ' ')}); "
+                            "CloudWatch would drop every notification of this alarm"
+                        )
+        return problems
+
     # -- state machine tasks -------------------------------------------------------------------
 
     def task_needs(self, resource: str, params: Mapping[str, Any]) -> list[Need]:
@@ -225,9 +255,14 @@ class Authorizer:
 
     # -- SageMaker jobs (as the execution role) -------------------------------------------------
 
-    def read_needs(self, bucket: str, prefix: str, keys: Iterable[str]) -> list[Need]:
-        """An S3Prefix input: list the prefix, get every object, decrypt with the bucket's key."""
-        needs = [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix})]
+    def read_needs(self, bucket: str, prefix: str, keys: list[str]) -> list[Need]:
+        """An S3Prefix input lists the prefix, then gets every object (one object: a get alone), and
+        decrypts with the bucket's key."""
+        needs = (
+            []
+            if keys == [prefix]
+            else [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix})]
+        )
         needs += [Need("s3:GetObject", f"arn:aws:s3:::{bucket}/{k}") for k in keys]
         return needs + self._bucket_key(bucket, write=False)
 
@@ -258,3 +293,16 @@ def _member(params: Mapping[str, Any], path: tuple[str, ...]) -> str | None:
             return None
         value = value.get(part)
     return str(value) if value else None
+
+
+class RoleS3Access:
+    """`LocalS3`'s access check for jobs and endpoints: S3 and KMS as their execution role."""
+
+    def __init__(self, authorizer: Authorizer) -> None:
+        self.authorizer = authorizer
+
+    def read(self, role: str, bucket: str, prefix: str, keys: list[str]) -> None:
+        self.authorizer.authorize(role, self.authorizer.read_needs(bucket, prefix, keys))
+
+    def write(self, role: str, bucket: str, keys: list[str], kms_key: str | None) -> None:
+        self.authorizer.authorize(role, self.authorizer.write_needs(bucket, keys, kms_key))

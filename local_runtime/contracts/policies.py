@@ -25,6 +25,7 @@ class Policies:
     bucket_keys: dict[str, str] = field(default_factory=dict)  # bucket name -> KMS key ARN
     topic_keys: dict[str, str] = field(default_factory=dict)  # topic ARN -> KMS key ARN
     managed: dict[str, list[str]] = field(default_factory=dict)  # role ARN -> managed policy ARNs
+    alarm_actions: dict[str, list[str]] = field(default_factory=dict)  # alarm ARN -> action ARNs
 
     @classmethod
     def from_templates(cls, templates: Mapping[str, dict[str, Any]], resolver: Resolver) -> Policies:
@@ -86,7 +87,13 @@ def _key(found: Policies, r: Resolver, stack: str, logical_id: str, props: dict[
     )
 
 
+def _alarm(found: Policies, r: Resolver, stack: str, logical_id: str, props: dict[str, Any]) -> None:
+    arn = r.get_att(stack, logical_id, "Arn")
+    found.alarm_actions[arn] = [str(a) for a in r.resolve(stack, props.get("AlarmActions", []))]
+
+
 _READERS = {
+    "AWS::CloudWatch::Alarm": _alarm,
     "AWS::IAM::Role": _role,
     "AWS::IAM::Policy": _policy,
     "AWS::S3::Bucket": _bucket,

@@ -45,6 +45,18 @@ def _model_error(status: int, message: str) -> bytes:
     ).encode()
 
 
+def _toolkit_status(exc: Exception) -> int | None:
+    """The status of an inference-toolkit error (`BaseInferenceToolkitError`, or ml_code's stand-in of
+    that shape: a framework model's artifact carries its own copy of the class); None: a crash."""
+    if isinstance(exc, BadRequest):
+        return exc.status
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    status = getattr(exc, "status_code", None)
+    if names & {"BaseInferenceToolkitError", "_ServingError"} and isinstance(status, int):
+        return status
+    return None
+
+
 class Fleet:
     def __init__(
         self,
@@ -75,13 +87,13 @@ class Fleet:
             result = Invocation(
                 200, output if isinstance(output, bytes) else str(output).encode(), accept, self.variant
             )
-        except BadRequest as exc:
-            result = Invocation(
-                exc.status, _model_error(exc.status, str(exc)), "application/json", self.variant
-            )
-        except Exception as exc:  # the model crashed: a 5XX the guardrail alarms count
-            message = f"{type(exc).__name__}: {exc}"
-            result = Invocation(500, _model_error(500, message), "application/json", self.variant)
+        except Exception as exc:
+            status = _toolkit_status(exc)
+            if status is not None:
+                result = Invocation(status, _model_error(status, str(exc)), "application/json", self.variant)
+            else:  # the model crashed: a 5XX the guardrail alarms count
+                message = f"{type(exc).__name__}: {exc}"
+                result = Invocation(500, _model_error(500, message), "application/json", self.variant)
         finally:
             end = time.perf_counter()
             with self._idle:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from local_runtime.contracts.permissions import AccessDenied
 from local_runtime.endpoints.capture import Capture
 from local_runtime.endpoints.deployment import Guard, routes, run_update
 from local_runtime.endpoints.endpoint import Endpoint
@@ -38,7 +39,13 @@ def restore(record: dict[str, Any]) -> Endpoint:
 
 def _fleet(service: EndpointService, endpoint: str, config: dict[str, Any], variant: dict[str, Any]) -> Fleet:
     model = service.model(variant["ModelName"])
-    handlers, model_dir = load_handlers(model, service.s3, service.store.artifacts)
+    # the endpoint's instances read the model artifact as the model's execution role
+    try:
+        handlers, model_dir = load_handlers(
+            model, service.s3.as_role(model.get("ExecutionRoleArn")), service.store.artifacts
+        )
+    except AccessDenied as exc:
+        raise SageMakerError("ValidationException", f"Could not access model data: {exc}") from None
     try:
         loaded = handlers.model_fn(model_dir)
     except Exception as exc:  # the container would fail its health check

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import re
 import shutil
 import sys
 import tarfile
@@ -25,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from local_runtime import images
+from local_runtime.contracts import images as image_contract
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
 
@@ -44,14 +44,16 @@ class Handlers:
 
 def _unpack(s3: LocalS3, uri: str, dest: Path) -> Path:
     """Extract a `.tar.gz` object (or copy a prefix) once into `dest`; later fleets reuse it."""
-    if (dest / ".complete").exists():
-        return dest
     try:
         src = s3.path(uri)
     except ValueError as exc:
         raise SageMakerError("ValidationException", str(exc)) from None
+    if (dest / ".complete").exists():
+        s3.authorize_read(uri)  # every fleet reads the artifact as its model's role
+        return dest
     if not src.exists():
         raise SageMakerError("ValidationException", f"Could not access model data at {uri}: no such object.")
+    s3.authorize_read(uri, s3.keys_under(src))
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
@@ -74,22 +76,43 @@ def _unpack(s3: LocalS3, uri: str, dest: Path) -> Path:
     return dest
 
 
-def _script_module(model_name: str, code_dir: Path, program: str) -> ModuleType:
-    if code_dir.is_dir() and str(code_dir) not in sys.path:  # the script's imports resolve against it
-        sys.path.insert(0, str(code_dir))
-    if not program.endswith(".py"):  # a module name, e.g. `ml_code.moon_classification.inference`
-        return importlib.import_module(program)
-    script = code_dir / program
-    if not script.is_file():
-        raise SageMakerError("ValidationException", f"SAGEMAKER_PROGRAM {program!r} not found in {code_dir}")
-    # a unique module name per model: two versions of `inference.py` must not share sys.modules
-    name = "_local_endpoint_" + re.sub(r"\W", "_", f"{model_name}_{Path(program).stem}")
-    spec = importlib.util.spec_from_file_location(name, script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def _serving_module(image_uri: str, code_dir: Path, program: str) -> ModuleType:
+    """Import SAGEMAKER_PROGRAM as the PyTorch serving toolkit does: a module name (".py" stripped)
+    found in /opt/ml/model/code, i.e. `code/` inside model.tar.gz, and nowhere else. The packages the
+    artifact carries (e.g. `ml_code`) are imported from it, not shared with this process's copies, so
+    a module missing from the artifact fails here as it fails in the container.
+    https://github.com/aws/sagemaker-inference-toolkit/blob/master/src/sagemaker_inference/environment.py
+    """
+    module_name = program.removesuffix(".py")
+    if "/" in module_name or not module_name:
+        raise SageMakerError(
+            "ValidationException",
+            f"SAGEMAKER_PROGRAM {program!r} is a path: the serving toolkit imports a module name from "
+            "/opt/ml/model/code (and would fall back to its default handlers)",
+        )
+    if not code_dir.is_dir():
+        raise SageMakerError(
+            "ValidationException",
+            f"the model artifact has no code/ folder: the serving container cannot import {module_name}",
+        )
+    refused = image_contract.check_code(image_uri, module_name, [code_dir])
+    if refused:
+        shown = "; ".join(map(str, refused[:10]))
+        raise SageMakerError(
+            "ValidationException", f"the serving image cannot load the model's code: {shown}"
+        )
+    shipped = {p.stem for p in code_dir.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+    ours = {k for k in sys.modules if k.split(".")[0] in shipped}
+    saved = {k: sys.modules.pop(k) for k in ours}
+    path = list(sys.path)
+    sys.path[:] = [str(code_dir), *(p for p in path if p and Path(p).resolve() != images.PROJECT_ROOT)]
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        sys.path[:] = path
+        for key in [k for k in sys.modules if k.split(".")[0] in shipped]:
+            del sys.modules[key]  # the artifact's modules live on through the handlers' references
+        sys.modules.update(saved)
 
 
 def load_handlers(model: dict[str, Any], s3: LocalS3, artifacts: Path) -> tuple[Handlers, str]:
@@ -107,12 +130,9 @@ def load_handlers(model: dict[str, Any], s3: LocalS3, artifacts: Path) -> tuple[
         with _import_lock:
             if image.builtin_module is not None:
                 module = importlib.import_module(image.builtin_module)
-            else:
-                submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY", CONTAINER_CODE_DIR)
-                code_dir = model_dir / "code"
-                if submit.startswith("s3://"):
-                    code_dir = _unpack(s3, submit, artifacts / name / "code")
-                module = _script_module(name, code_dir, env.get("SAGEMAKER_PROGRAM", "inference.py"))
+            else:  # SAGEMAKER_SUBMIT_DIRECTORY is never read by the serving toolkit
+                program = env.get("SAGEMAKER_PROGRAM", "inference.py")
+                module = _serving_module(container["Image"], model_dir / "code", program)
     except SageMakerError:
         raise
     except Exception as exc:  # the user's script failed to import: the container would fail its ping

@@ -36,13 +36,16 @@ def download(s3: LocalS3, uri: str, data_type: str, dest: Path) -> None:
         matches = sorted(src.parent.glob(glob.escape(src.name) + "*")) if src.parent.is_dir() else []
     if not any(m.is_file() or any(f.is_file() for f in m.rglob("*")) for m in matches):
         raise ChannelError(f'No S3 objects found under S3 URL "{uri}"')
+    s3.authorize_read(uri, [key for m in matches for key in s3.keys_under(m)])
     for match in matches:  # objects land relative to the prefix's folder, as SageMaker places them
         s3.download(s3.uri(match), dest / match.name if match.is_dir() and match != src else dest)
 
 
-def upload(s3: LocalS3, src: Path, uri: str) -> None:
+def upload(s3: LocalS3, src: Path, uri: str, kms_key: str | None = None) -> None:
     """Upload a folder's files under the prefix `uri` (nothing to do for an empty folder)."""
     if src.is_dir() and any(src.iterdir()):
+        keys = [f"{uri.rstrip('/')}/{p.relative_to(src).as_posix()}" for p in src.rglob("*") if p.is_file()]
+        s3.authorize_write(uri, [k.removeprefix("s3://").partition("/")[2] for k in keys], kms_key)
         s3.upload(src, uri)
 
 
@@ -73,4 +76,5 @@ def fetch_archive(s3: LocalS3, uri: str, dest: Path) -> None:
         raise ChannelError(str(exc)) from None
     if not path.is_file():
         raise ChannelError(f"S3 object {uri} does not exist")
+    s3.authorize_read(uri)
     extract(path, dest)

@@ -12,12 +12,13 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 OPT_ML = "/opt/ml"
 ROOT_ENV = "ML_CODE_OPT_ML"  # read by ml_code.common.sm_env
+MISMATCH = "ImageMismatch:"  # what contracts/image_python.py prints for code the image cannot run
 # The folder holding `ml_code/` and `local_runtime/`: on PYTHONPATH for built-in algorithm stand-ins.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # `/opt/ml` as a path of its own: at the start or after a separator (not inside `s3://b/opt/ml`).
@@ -33,12 +34,17 @@ def rewrite_all(values: Mapping[str, str] | None, root: Path) -> dict[str, str]:
     return {str(k): rewrite_opt_ml(str(v), root) for k, v in (values or {}).items()}
 
 
-def job_environment(root: Path, extra: Mapping[str, str], python_path: list[Path]) -> dict[str, str]:
-    """The subprocess environment: the venv's `bin` first so `python3` is this interpreter."""
+def job_environment(
+    root: Path, extra: Mapping[str, str], python_path: list[Path], bin_dirs: Sequence[Path] = ()
+) -> dict[str, str]:
+    """The subprocess environment: `bin_dirs` (the image's `python3` shim), then the venv's `bin`, so
+    `python3` is the image's interpreter as far as local mode can stand in for it."""
     env = dict(os.environ)
     env.update(extra)
     env[ROOT_ENV] = str(root)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join(
+        [*map(str, bin_dirs), str(Path(sys.executable).parent), env.get("PATH", "")]
+    )
     paths = [str(p) for p in python_path] + [p for p in extra.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -60,6 +66,9 @@ def failure_reason(root: Path, stderr: str, exit_code: int) -> str:
     if failure.is_file() and failure.read_text().strip():
         return failure.read_text().strip()[:1024]
     lines = [line for line in stderr.splitlines() if line.strip()]
+    mismatches = [line.removeprefix(MISMATCH).strip() for line in lines if line.startswith(MISMATCH)]
+    if mismatches:  # the image's python refused our code before it ran: say what, first
+        return f"ClientError: {MISMATCH} {'; '.join(mismatches)}"[:1024]
     reason = lines[-1].strip() if lines else "no output on stderr"
     return f"AlgorithmError: {reason} (exit code {exit_code})"[:1024]
 

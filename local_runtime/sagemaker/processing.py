@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime import images
+from local_runtime.contracts import images as image_contract
 from local_runtime.errors import SageMakerError
 from local_runtime.sagemaker import channels, container, shapes
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
@@ -60,11 +61,17 @@ def run_processing(ctx: JobContext) -> JobOutcome:
     command += [container.rewrite_opt_ml(part, root) for part in app.get("ContainerArguments", [])]
     if not command:
         return JobOutcome.failed("ClientError: AppSpecification.ContainerEntrypoint is required locally")
-    env = container.job_environment(root, container.rewrite_all(request.get("Environment"), root), [])
+    refused = image_contract.check_entrypoint(app["ImageUri"], command)
+    if refused:
+        return JobOutcome.failed(f"ClientError: {'; '.join(refused)}")
+    # `python3` in the command is the image's: a shim checks the code it runs against the manifest.
+    shim = image_contract.write_shim(root.parent / "image_bin", app["ImageUri"])
+    env = container.job_environment(root, container.rewrite_all(request.get("Environment"), root), [], [shim])
     result = ctx.run(command, env=env, cwd=root)
     if result.failure_reason:
         return JobOutcome.failed(result.failure_reason, stopped=result.timed_out)
+    kms_key = request.get("ProcessingOutputConfig", {}).get("KmsKeyId")
     for item in outputs:
         local = Path(container.rewrite_opt_ml(item["S3Output"]["LocalPath"], root))
-        channels.upload(ctx.s3, local, item["S3Output"]["S3Uri"].rstrip("/"))
+        channels.upload(ctx.s3, local, item["S3Output"]["S3Uri"].rstrip("/"), kms_key)
     return JobOutcome.completed()

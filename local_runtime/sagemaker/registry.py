@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from local_runtime.contracts.permissions import AccessDenied
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import shapes
@@ -75,7 +76,7 @@ class JobStore:
             name,
             request,
             folder / "opt_ml",
-            self.s3,
+            self.s3.as_role(request.get("RoleArn")),  # jobs use S3 as their execution role
             self.region,
             self.progress,
             self.heartbeat_seconds,
@@ -96,6 +97,8 @@ class JobStore:
             outcome = runner(ctx)
         except (ChannelError, ValueError) as exc:  # missing data, unknown image: the job fails
             outcome = JobOutcome.failed(f"ClientError: {exc}")
+        except AccessDenied as exc:  # the execution role lacks a grant (S3, KMS)
+            outcome = JobOutcome.failed(f"ClientError: AccessDenied: {exc}")
         except Exception as exc:  # a bug here must fail the job, not hang the state machine
             LOG.exception("local %s %s crashed", ctx.kind, ctx.name)
             outcome = JobOutcome.failed(f"InternalServerError: {type(exc).__name__}: {exc}")

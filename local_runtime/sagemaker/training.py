@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime import images
+from local_runtime.contracts import images as image_contract
 from local_runtime.errors import SageMakerError
 from local_runtime.sagemaker import channels, container, metrics, shapes
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
@@ -132,6 +133,10 @@ def run_training(ctx: JobContext) -> JobOutcome:
     else:
         command, sm_env, cwd = _script_mode(ctx, root, hps)
         paths = [cwd]
+        refused = image_contract.check_code(algorithm["TrainingImage"], command[1], [cwd], script=True)
+        if refused:  # the training container's python could not run this code
+            shown = "; ".join(map(str, refused[:10]))
+            return JobOutcome.failed(f"ClientError: {container.MISMATCH} {shown}"[:1024])
     env = container.job_environment(root, {**extra, **sm_env}, paths)
     result = ctx.run(command, env=env, cwd=cwd)
     values = metrics.builtin_metrics(result.logs) if image.builtin_module else {}
@@ -139,7 +144,11 @@ def run_training(ctx: JobContext) -> JobOutcome:
     if result.failure_reason:
         return JobOutcome.failed(result.failure_reason, stopped=result.timed_out, metrics=values)
     output = request["OutputDataConfig"]["S3OutputPath"].rstrip("/") + f"/{ctx.name}/output"
+    kms_key = request["OutputDataConfig"].get("KmsKeyId")
+    artifacts = ["model"] + (["output"] if any((root / "output" / "data").iterdir()) else [])
+    for artifact in artifacts:
+        ctx.s3.authorize_write(f"{output}/{artifact}.tar.gz", kms_key=kms_key)
     channels.tar_directory(root / "model", ctx.s3.path(f"{output}/model.tar.gz"))
-    if any((root / "output" / "data").iterdir()):
+    if "output" in artifacts:
         channels.tar_directory(root / "output" / "data", ctx.s3.path(f"{output}/output.tar.gz"))
     return JobOutcome.completed(metrics=values, ModelArtifacts={"S3ModelArtifacts": f"{output}/model.tar.gz"})

@@ -10,12 +10,14 @@ See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransfor
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from local_runtime import images
+from local_runtime.contracts import images as image_contract
 from local_runtime.errors import SageMakerError
-from local_runtime.sagemaker import channels, container, shapes
+from local_runtime.sagemaker import channels, container, shapes, transform_worker
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
 from ml_code.common.io import write_json
 
@@ -39,37 +41,39 @@ def validate(request: dict[str, Any]) -> None:
         raise SageMakerError("ValidationException", "MaxPayloadInMB must be between 0 and 100")
 
 
-def _module_of(program: str) -> str:
-    """`inference.py` or `ml_code/moon_classification/inference.py` -> an importable module name."""
-    return program.removesuffix(".py").strip("/").replace("/", ".")
-
-
 def _handler_module(
-    ctx: JobContext, container_def: dict[str, Any], env: dict[str, str]
+    container_def: dict[str, Any], env: dict[str, str], model_dir: Path
 ) -> tuple[str, list[Path]]:
+    """The handlers' module and the only folders it may import from: a built-in image's stand-in (the
+    image itself), or for framework images SAGEMAKER_PROGRAM from code/ inside model.tar.gz, as the
+    serving toolkit loads it (SAGEMAKER_SUBMIT_DIRECTORY is never read)."""
     image = images.resolve(container_def["Image"])
     if image.builtin_module:
-        return image.builtin_module, []
+        return image.builtin_module, [images.PROJECT_ROOT]
     program = env.get("SAGEMAKER_PROGRAM")
     if not program:
         raise channels.ChannelError("framework model needs the environment variable SAGEMAKER_PROGRAM")
-    submit = env.get("SAGEMAKER_SUBMIT_DIRECTORY", "")
-    code = ctx.root / "code"
-    if submit.startswith("s3://"):
-        channels.fetch_archive(ctx.s3, submit, code)
-    else:  # the PyTorch serving container's convention: code/ inside model.tar.gz
-        code = ctx.root / "model" / "code"
-    return _module_of(program), [code]
+    module = program.removesuffix(".py")
+    if "/" in module:
+        raise channels.ChannelError(f"SAGEMAKER_PROGRAM {program!r} must be a module name, not a path")
+    code = model_dir / "code"
+    refused = image_contract.check_code(container_def["Image"], module, [code])
+    if refused:
+        shown = "; ".join(map(str, refused[:10]))
+        raise channels.ChannelError(f"{container.MISMATCH} {shown}")
+    return module, [code]
 
 
 def run_transform(ctx: JobContext, model: dict[str, Any]) -> JobOutcome:
+    # A transform job reads and writes S3 as its model's execution role.
+    ctx = replace(ctx, s3=ctx.s3.as_role(model.get("ExecutionRoleArn")))
     request, root = ctx.request, ctx.root
     container_def = model.get("PrimaryContainer") or (model.get("Containers") or [{}])[0]
     if container_def.get("ModelDataUrl"):
         channels.fetch_archive(ctx.s3, container_def["ModelDataUrl"], root / "model")
     (root / "model").mkdir(parents=True, exist_ok=True)
     raw_env = {**container_def.get("Environment", {}), **request.get("Environment", {})}
-    module, code_paths = _handler_module(ctx, container_def, raw_env)
+    module, code_paths = _handler_module(container_def, raw_env, root / "model")
     source = request["TransformInput"]["DataSource"]["S3DataSource"]
     input_dir, output_dir = root / "transform" / "input", root / "transform" / "output"
     channels.download(ctx.s3, source["S3Uri"], source.get("S3DataType", "S3Prefix"), input_dir)
@@ -90,12 +94,12 @@ def run_transform(ctx: JobContext, model: dict[str, Any]) -> JobOutcome:
             "assemble_with": output.get("AssembleWith", "None"),
         },
     )
-    env = container.job_environment(
-        root, container.rewrite_all(raw_env, root), [*code_paths, container.PROJECT_ROOT]
-    )
-    command = [sys.executable, "-m", "local_runtime.sagemaker.transform_worker", str(config)]
+    # The worker runs by path with -P (its own folder not on sys.path): the handlers import only
+    # from `code_paths`, as in the container, not from this checkout.
+    env = container.job_environment(root, container.rewrite_all(raw_env, root), code_paths)
+    command = [sys.executable, "-P", str(Path(transform_worker.__file__)), str(config)]
     result = ctx.run(command, env=env, cwd=root)
     if result.failure_reason:
         return JobOutcome.failed(result.failure_reason, stopped=result.timed_out)
-    channels.upload(ctx.s3, output_dir, output["S3OutputPath"].rstrip("/"))
+    channels.upload(ctx.s3, output_dir, output["S3OutputPath"].rstrip("/"), output.get("KmsKeyId"))
     return JobOutcome.completed()

@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ml_code.common import sm_env
-from ml_code.common.io import atomic_path
+# Self-contained (standard library only): it runs with just the model's code on sys.path.
+ROOT_ENV = "ML_CODE_OPT_ML"  # the job's stand-in for /opt/ml
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomically: a reader never sees half an output file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _write_failure(reason: str) -> None:
+    """SageMaker reports `/opt/ml/output/failure` as the job's FailureReason."""
+    _write(Path(os.environ.get(ROOT_ENV, "/opt/ml")) / "output" / "failure", reason.encode())
+
 
 HANDLERS = ("model_fn", "input_fn", "predict_fn", "output_fn")
 
@@ -81,11 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                 out = transform_file(handlers, model, path.read_bytes(), config)
             except TransformFailed as exc:
                 raise TransformFailed(f"{rel}: {exc}") from None
-            with atomic_path(output_dir / f"{rel}.out") as tmp:
-                tmp.write_bytes(out)
+            _write(output_dir / f"{rel}.out", out)
     except (TransformFailed, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sm_env.write_failure(f"ClientError: {exc}")
+        _write_failure(f"ClientError: {exc}")
         return 1
     return 0
 

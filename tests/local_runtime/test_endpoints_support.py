@@ -1,5 +1,6 @@
 """Shared helpers for the endpoint tests (no tests here): a tiny linear model on the moons features,
-packaged as SageMaker packages a PyTorch-serving model (`model.tar.gz` with `code/inference.py`)."""
+packaged as SageMaker packages a PyTorch-serving model (`model.tar.gz` with `code/inference.py` and
+the modules of ours it imports)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from local_runtime.endpoints import AlarmSpec, EndpointService
 from local_runtime.s3 import LocalS3
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-IMAGE = "local/pytorch-inference:2.1-cpu-py310"  # images are matched by repository name only
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6-cpu-py312"
+REPO = Path(__file__).resolve().parents[2]
+# What `code/inference.py` imports of ours, shipped in the artifact as training would bundle it.
+SHIPPED = ("ml_code/__init__.py", "ml_code/common/__init__.py", "ml_code/common/errors.py")
 ROLE = "arn:aws:iam::000000000000:role/local"
 
 INFERENCE_PY = """
@@ -83,6 +87,7 @@ def write_model(s3: LocalS3, name: str, **params: Any) -> str:
     path = s3.path(uri)
     path.parent.mkdir(parents=True, exist_ok=True)
     members = {"params.json": json.dumps({"mode": "ok", **params}), "code/inference.py": INFERENCE_PY}
+    members |= {f"code/{name}": (REPO / name).read_text() for name in SHIPPED}
     with tarfile.open(path, "w:gz") as archive:
         for member, text in members.items():
             data = text.encode()

@@ -16,7 +16,7 @@ from local_runtime.sagemaker.progress import ProgressEvent
 
 BUCKET = "local-bucket"
 SKLEARN = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1.0-cpu-py310"
+PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1-cpu-py310"
 
 
 def processing_state(next_state: str) -> dict[str, Any]:

@@ -115,7 +115,7 @@ def test_model_actions_go_to_the_endpoint_service(tmp_path: Path, local_s3: Loca
     from local_runtime.endpoints.service import EndpointService
 
     sm = LocalSageMaker(tmp_path / "work", local_s3, EndpointService(tmp_path / "endpoints", local_s3))
-    container = {"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"}
+    container = {"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1-cpu-py310"}
     create = {
         "Type": "Task",
         "Resource": "arn:aws:states:::sagemaker:createModel",

@@ -14,7 +14,7 @@ from local_runtime.sagemaker import LocalSageMaker, tuning_space
 from local_runtime.sagemaker.progress import ProgressEvent
 
 BUCKET = "local-bucket"
-PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1.0-cpu-py310"
+PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1-cpu-py310"
 METRIC = "validation:accuracy"
 
 

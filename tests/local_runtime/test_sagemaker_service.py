@@ -12,10 +12,11 @@ from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker, channels
 from local_runtime.sagemaker.transform_worker import TransformFailed, payloads
+from tests.local_runtime.conftest import TOY_HANDLER
 
 BUCKET = "local-bucket"
-PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1.0-cpu-py310"
-PYTORCH_INFERENCE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
+PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1-cpu-py310"
+PYTORCH_INFERENCE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1-cpu-py310"
 
 
 PROCESSING = {
@@ -149,8 +150,9 @@ def test_transform_job_runs_the_models_handlers_over_every_file(
     from local_runtime.endpoints.service import EndpointService
 
     model_dir = tmp_path / "model"
-    model_dir.mkdir()
+    (model_dir / "code").mkdir(parents=True)
     (model_dir / "model.json").write_text('{"scale": 2}')
+    (model_dir / "code" / "handler.py").write_text(TOY_HANDLER)  # the serving toolkit's code/ folder
     channels.tar_directory(model_dir, local_s3.path(f"s3://{BUCKET}/model/model.tar.gz"))
     for key, text in {"batch/a.csv": "1\n2\n\n3\n", "batch/sub/b.csv": "4\n", "bad/c.csv": "1\n-1\n"}.items():
         local_s3.path(f"s3://{BUCKET}/{key}").parent.mkdir(parents=True, exist_ok=True)
@@ -164,10 +166,7 @@ def test_transform_job_runs_the_models_handlers_over_every_file(
             "PrimaryContainer": {
                 "Image": PYTORCH_INFERENCE,
                 "ModelDataUrl": f"s3://{BUCKET}/model/model.tar.gz",
-                "Environment": {
-                    "SAGEMAKER_PROGRAM": "handler.py",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{BUCKET}/code/sourcedir.tar.gz",
-                },
+                "Environment": {"SAGEMAKER_PROGRAM": "handler.py"},
             },
         }
     )
