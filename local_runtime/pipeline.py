@@ -105,6 +105,7 @@ def run_case(
     time_scale: float = DEFAULT_TIME_SCALE,
     start_input: dict[str, Any] | None = None,
     assembly_dir: Path | None = None,
+    execution_name: str | None = None,
 ) -> CaseRun:
     workdir = workdir.resolve()
     assembly, resolver = load_assembly(workdir, assembly_dir)
@@ -134,7 +135,9 @@ def run_case(
         raise ContractViolation("endpoint alarms cannot send their notifications", blocked)
     guard = CallGuard(authorizer, assembly.state_machine_role(stack, resolver))
     sagemaker = LocalSageMaker(workdir, s3, endpoints, region=LOCAL_REGION, progress=progress)
-    name = f"{case_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{int(time.time() * 1000) % 1000:03d}"
+    name = (
+        execution_name or f"{case_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{int(time.time() * 1000) % 1000:03d}"
+    )
     started = time.time()
     try:
         with scaled_waits(time_scale):

@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from ml_code.common.imports import ImportGraph, ImportSite, graph, imported_names, missing_own_modules
+from ml_code.common.imports import ImportSite, graph, missing_own_modules
 
 DATA_FILE = Path(__file__).with_name("data") / "images.json"
 IMAGE_PYTHON = Path(__file__).with_name("image_python.py")
@@ -169,7 +169,7 @@ def check_code(
             top = site.module.split(".")[0]
             if (clause := clauses[top]) and not _in_roots(top, roots):
                 problems.append(CodeProblem(shown, site.line, f"imports {top}{clause}"))
-    problems += _missing_own(found, root, module, roots)
+    problems += _missing_own(root, module, roots)
     return sorted(dict.fromkeys(problems), key=lambda problem: (problem.file, problem.line or 0))
 
 
@@ -349,44 +349,14 @@ def _shown(path: Path, roots: list[Path]) -> str:
     return str(path)
 
 
-def _missing_own(found: ImportGraph, root: Path, module: str, roots: list[Path]) -> list[CodeProblem]:
+def _missing_own(root: Path, module: str, roots: list[Path]) -> list[CodeProblem]:
     """Own modules imported but absent from the code root: ModuleNotFoundError in the container."""
-    missing = set()
-    for name in missing_own_modules(root, module, OWN):
-        while "." in name and name.rpartition(".")[0] not in found.files:
-            name = name.rpartition(".")[0]  # `from a.b import Name` with a/b.py absent: a.b is missing
-        missing.add(name)
-    # `from package import module` with module absent: missing_own_modules takes it for a name
-    # defined in the package's __init__.py, so look there.
-    for name, path in found.files.items():
-        for imported, _line in imported_names(path, name):
-            parent, _, leaf = imported.rpartition(".")
-            init = found.files.get(parent)
-            if imported in found.files or init is None or init.name != "__init__.py":
-                continue
-            bound = _bound_names(init)
-            if imported.split(".")[0] in OWN and leaf not in bound and "*" not in bound:
-                missing.add(imported)
-    problems = []
-    for name, path in found.files.items():
-        for imported, line in imported_names(path, name):
-            for lost in sorted(m for m in missing if imported == m or imported.startswith(f"{m}.")):
-                where = lost.replace(".", "/")
-                message = (
-                    f"imports {lost}, but the code root {root} has no {where}.py nor {where}/__init__.py"
-                )
-                problems.append(CodeProblem(_shown(path, roots), line, message))
-    return problems
-
-
-def _bound_names(init: Path) -> set[str]:
-    """Names a package's __init__.py may bind (any assignment, definition or import in it)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(init.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
-    return names
+    return [
+        CodeProblem(
+            _shown(m.file, roots),
+            m.line,
+            f"imports {m.module}, but the code root {root} has no {m.module.replace('.', '/')}.py "
+            f"nor {m.module.replace('.', '/')}/__init__.py",
+        )
+        for m in missing_own_modules(root, module, OWN)
+    ]

@@ -52,15 +52,22 @@ def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
     return found
 
 
-def imported_names(path: Path, module: str) -> list[tuple[str, int]]:
-    """Absolute names `path` imports at run time; `from a import b` yields `a` and `a.b` (b may be a
-    submodule). `module` is the file's own dotted name, for relative imports."""
+@dataclass(frozen=True)
+class Imported:
+    name: str  # absolute
+    line: int
+    module_only: bool  # False for `b` of `from a import b`: b may be a module or a name bound in a
+
+
+def imports_of(path: Path, module: str) -> list[Imported]:
+    """What `path` (the module `module`, for relative imports) imports at run time; `from a import b`
+    yields `a` and `a.b`, the latter possibly a name rather than a module."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    names: list[tuple[str, int]] = []
+    found: list[Imported] = []
     for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
-            names.extend((alias.name, node.lineno) for alias in node.names)
+            found.extend(Imported(alias.name, node.lineno, True) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -69,9 +76,17 @@ def imported_names(path: Path, module: str) -> list[tuple[str, int]]:
                 base = f"{anchor}.{base}" if base else anchor
             if base == "__future__":
                 continue
-            names.append((base, node.lineno))
-            names.extend((f"{base}.{alias.name}", node.lineno) for alias in node.names if alias.name != "*")
-    return names
+            found.append(Imported(base, node.lineno, True))
+            found.extend(
+                Imported(f"{base}.{alias.name}", node.lineno, False)
+                for alias in node.names
+                if alias.name != "*"
+            )
+    return found
+
+
+def imported_names(path: Path, module: str) -> list[tuple[str, int]]:
+    return [(item.name, item.line) for item in imports_of(path, module)]
 
 
 def _module_file(root: Path, module: str) -> Path | None:
@@ -106,28 +121,59 @@ def graph(root: Path, module: str, own: tuple[str, ...] = ("ml_code",)) -> Impor
     return result
 
 
-def missing_own_modules(root: Path, module: str, own: tuple[str, ...] = ("ml_code",)) -> list[str]:
-    """Own-package imports in the closure that resolve to no file (`from a import b` where b is a
-    name, not a module, is fine: its parent resolves)."""
+@dataclass(frozen=True)
+class Missing:
+    module: str  # the first part of the import path with no file
+    file: Path  # where it is imported
+    line: int
+
+
+def missing_own_modules(root: Path, module: str, own: tuple[str, ...] = ("ml_code",)) -> list[Missing]:
+    """Own imports in the closure that resolve to no file under `root` (ModuleNotFoundError at run
+    time). `from package import b` with no `b` module is fine when the package's __init__.py binds b."""
     found = graph(root, module, own)
-    missing: list[str] = []
-    for name in found.files:
-        for imported, _line in imported_names(found.files[name], name):
-            if imported.split(".")[0] not in own or imported in found.files:
+    missing: list[Missing] = []
+    for name, path in found.files.items():
+        for item in imports_of(path, name):
+            if item.name.split(".")[0] not in own or _module_file(root, item.name):
                 continue
-            parent = imported.rpartition(".")[0]
-            if parent not in found.files:
-                missing.append(imported)
-    return sorted(set(missing))
+            parent, _, leaf = item.name.rpartition(".")
+            if not item.module_only and _module_file(root, parent):
+                init = _module_file(root, parent)
+                bound = _bound_names(init) if init is not None and init.name == "__init__.py" else None
+                if bound is None or leaf in bound:
+                    continue  # a name of a module, or one the package binds
+            first = item.name.split(".")
+            depth = next(d for d in range(1, len(first) + 1) if not _module_file(root, ".".join(first[:d])))
+            missing.append(Missing(".".join(first[:depth]), path, item.line))
+    return sorted(set(missing), key=lambda m: (str(m.file), m.line, m.module))
 
 
-def bundle_inference_code(code_root: Path, module: str, model_dir: Path) -> list[str]:
+def _bound_names(init: Path) -> set[str] | None:
+    """Names a package's __init__.py may bind (any assignment, definition or import in it); None when
+    a star import makes that unknowable."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(init.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            if any(alias.name == "*" for alias in node.names):
+                return None
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+    return names
+
+
+def bundle_inference_code(
+    code_root: Path, module: str, model_dir: Path, own: tuple[str, ...] = ("ml_code",)
+) -> list[str]:
     """Copy `module` and the own modules it imports into `<model_dir>/code/`, the folder the
     SageMaker PyTorch serving container puts on `sys.path` before importing `SAGEMAKER_PROGRAM`
     (the SageMaker SDK's repack step does the same). Returns the copied modules."""
     target = model_dir / "code"
     shutil.rmtree(target, ignore_errors=True)
-    files = graph(code_root, module).files
+    files = graph(code_root, module, own).files
     for path in files.values():
         dest = target / path.relative_to(code_root)
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,19 @@ def test_default_hyperparameters_reach_the_target(job: Path, capsys: pytest.Capt
     assert _metric("validation", log) >= 0.8  # 45 held-out rows: noisy, but far above chance
     assert len(re.findall(r"^epoch \d+/100 train_loss=", log, flags=re.M)) == 5
     assert torch.get_num_threads() == threads  # fit restores torch's global settings
-    assert sorted(p.name for p in (job / "model").iterdir()) == sorted([model.INFO_FILE, model.MODEL_FILE])
+    assert sorted(p.name for p in (job / "model").iterdir()) == sorted(
+        ["code", model.INFO_FILE, model.MODEL_FILE]
+    )
+    # the serving container imports SAGEMAKER_PROGRAM from code/: the module and its own imports
+    code = job / "model" / "code"
+    shipped = {p.relative_to(code).as_posix() for p in code.rglob("*.py")}
+    assert "ml_code/moon_classification/inference.py" in shipped
+    assert {
+        "ml_code/__init__.py",
+        "ml_code/common/errors.py",
+        "ml_code/moon_classification/model.py",
+    } <= shipped
+    assert "ml_code/moon_classification/train.py" not in shipped and "ml_code/builtin/pca.py" not in shipped
     assert model.load(job / "model").info == model.ModelInfo(2, 24, 1)
     assert (job / "output" / "data" / train.PLOT_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
