@@ -124,7 +124,9 @@ def run_state_machine(
         create_topics(boto3.client("sns", region_name=region), json.loads(text), region)
         sfn = boto3.client("stepfunctions", region_name=region)
         role = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/local-runtime"
-        machine = sfn.create_state_machine(name=f"{name}-machine", definition=text, roleArn=role)
+        machine = sfn.create_state_machine(
+            name=f"machine-{uuid.uuid4().hex[:12]}", definition=text, roleArn=role
+        )
         arn = sfn.start_execution(
             stateMachineArn=machine["stateMachineArn"], name=name, input=json.dumps(input)
         )["executionArn"]

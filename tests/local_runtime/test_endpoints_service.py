@@ -12,6 +12,7 @@ from local_runtime.endpoints import SampleRequest
 from local_runtime.errors import SageMakerError
 from tests.local_runtime.test_endpoints_support import (
     GUARDRAILS,
+    IMAGE,
     Clients,
     add_config,
     create_in_service,
@@ -92,7 +93,7 @@ def test_model_that_cannot_load_fails_the_endpoint(tmp_path: Path) -> None:
             "ModelName": "broken",
             "ExecutionRoleArn": "r",
             "PrimaryContainer": {
-                "Image": "local/pytorch-inference:2.1",
+                "Image": IMAGE,
                 "ModelDataUrl": "s3://artifacts/missing/model.tar.gz",
             },
         }
@@ -108,6 +109,12 @@ def test_model_that_cannot_load_fails_the_endpoint(tmp_path: Path) -> None:
     service.create_endpoint({"EndpointName": "e", "EndpointConfigName": "c"})
     assert service.wait("e", 30) == "Failed"
     assert "missing/model.tar.gz" in service.describe_endpoint({"EndpointName": "e"})["FailureReason"]
+    # "DeleteEndpoint is the only operation that can be performed on a failed endpoint"
+    good = add_config(service, "v1", w=[2.0, -1.0, 0.5])
+    with pytest.raises(SageMakerError, match="in Failed status; a Failed endpoint can only be deleted"):
+        service.update_endpoint({"EndpointName": "e", "EndpointConfigName": good})
+    service.delete_endpoint({"EndpointName": "e"})
+    create_in_service(service, "e", good)  # the name is free again
 
 
 def test_healthy_canary_goes_live(tmp_path: Path) -> None:

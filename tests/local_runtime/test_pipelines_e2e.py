@@ -141,11 +141,42 @@ def test_faulty_model_is_rolled_back_under_live_traffic(
     finally:
         restored.close()
     assert after.status == "FAILED" and after.error == "RolledBack", (after.error, after.cause)
+    # the cause says why (an alarm, not a failed health check) and which guardrails applied
+    assert "FailureReason: Rolled back the update to endpoint config" in str(after.cause), after.cause
+    assert "CloudWatch alarm(s) mlcases-dev-moons-5xx" in str(after.cause)
+    assert 'LastDeploymentConfig: {"BlueGreenUpdatePolicy"' in str(after.cause)
     assert after.endpoint and after.endpoint["live_config"] == before.endpoint["live_config"]
     assert not [k for k in client.outcomes if k.startswith("dropped")], client.outcomes
     assert client.outcomes["200"] > 0 and client.outcomes["500"] > 0, client.outcomes
     assert old_model_answers[0] == 200
     assert after.notifications, "the rollback must be notified"
+
+
+def test_a_new_fleet_that_fails_its_health_check_is_told_apart_from_an_alarm(
+    assembly: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both end InService on the old config; SageMaker's FailureReason says which happened."""
+    before = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+    assert before.status == "SUCCEEDED" and before.endpoint
+    healthy = {p.stem for p in (workdir / "endpoints" / "models").glob("*.json")}
+    real_load = lifecycle.load_handlers
+
+    def load_handlers(model: dict[str, Any], s3: Any, artifacts: Path) -> tuple[Handlers, str]:
+        handlers, model_dir = real_load(model, s3, artifacts)
+        if model["ModelName"] not in healthy:
+
+            def model_fn(path: str) -> Any:
+                raise OSError("weights file is truncated")
+
+            handlers = dataclasses.replace(handlers, model_fn=model_fn)
+        return handlers, model_dir
+
+    monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
+    after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
+    assert after.status == "FAILED" and after.error == "RolledBack", (after.error, after.cause)
+    assert "FailureReason: Failed to provision endpoint config" in str(after.cause), after.cause
+    assert "weights file is truncated" in str(after.cause) and "CloudWatch alarm" not in str(after.cause)
+    assert after.endpoint and after.endpoint["live_config"] == before.endpoint["live_config"]
 
 
 def test_failing_job_is_caught_and_notified(assembly: Path, workdir: Path, tmp_path: Path) -> None:

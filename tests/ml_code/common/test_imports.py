@@ -39,7 +39,8 @@ def test_a_missing_own_module_is_named(tmp_path: Path) -> None:
         tmp_path,
         {
             "pkg/__init__.py": "name_in_init = 1\n",
-            "pkg/a.py": "import pkg.gone\nfrom pkg import name_in_init\nfrom pkg import lost\nfrom pkg.b import x\n",
+            "pkg/a.py": "import pkg.gone\nfrom pkg import name_in_init\nfrom pkg import lost\n"
+            "from pkg.b import x\n",
             "pkg/b.py": "x = 1\n",
         },
     )
