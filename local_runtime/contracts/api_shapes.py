@@ -110,12 +110,17 @@ def _structure(shape: Shape, value: Any, path: str, found: list[Violation]) -> N
             _check(members[name], item, _member_path(path, name), found)
 
 
-def _length(shape: Shape, value: Any, path: str, size: int, found: list[Violation]) -> None:
+def _bounds(shape: Shape, value: Any, path: str, measured: float, what: str, found: list[Violation]) -> None:
+    """The model's `min`/`max`: of a length (strings, lists, maps, blobs) or of a value (numbers)."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and size < low:
-        found.append(Violation(path, value, f"Member must have length greater than or equal to {low}"))
-    if high is not None and size > high:
-        found.append(Violation(path, value, f"Member must have length less than or equal to {high}"))
+    if low is not None and measured < low:
+        found.append(Violation(path, value, f"Member must have {what} greater than or equal to {low}"))
+    if high is not None and measured > high:
+        found.append(Violation(path, value, f"Member must have {what} less than or equal to {high}"))
+
+
+def _length(shape: Shape, value: Any, path: str, size: int, found: list[Violation]) -> None:
+    _bounds(shape, value, path, size, "length", found)
 
 
 def _list(shape: Shape, value: Any, path: str, found: list[Violation]) -> None:
@@ -151,11 +156,7 @@ def _string(shape: Shape, value: Any, path: str, found: list[Violation]) -> None
 
 
 def _range(shape: Shape, value: Any, path: str, found: list[Violation]) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and value < low:
-        found.append(Violation(path, value, f"Member must have value greater than or equal to {low}"))
-    if high is not None and value > high:
-        found.append(Violation(path, value, f"Member must have value less than or equal to {high}"))
+    _bounds(shape, value, path, value, "value", found)
 
 
 def _integer(shape: Shape, value: Any, path: str, found: list[Violation]) -> None:

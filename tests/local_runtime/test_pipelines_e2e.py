@@ -97,24 +97,33 @@ class _Client(threading.Thread):
             self.stop.wait(0.005)
 
 
-def test_faulty_model_is_rolled_back_under_live_traffic(
-    assembly: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def deployed_then_broken(
+    assembly: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch, **handlers: Any
+) -> pipeline.CaseRun:
+    """Deploy the moons model, then make every model created from now on use `handlers` instead."""
     before = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
     assert before.status == "SUCCEEDED" and before.endpoint
     healthy = {p.stem for p in (workdir / "endpoints" / "models").glob("*.json")}
-
-    def faulty_predict(data: Any, model: Any) -> Any:
-        raise RuntimeError("faulty model: predict_fn raised")
-
     real_load = lifecycle.load_handlers
 
     def load_handlers(model: dict[str, Any], s3: Any, artifacts: Path) -> tuple[Handlers, str]:
-        handlers, model_dir = real_load(model, s3, artifacts)
-        if model["ModelName"] not in healthy:  # every model created from now on is faulty
-            handlers = dataclasses.replace(handlers, predict_fn=faulty_predict)
-        return handlers, model_dir
+        loaded, model_dir = real_load(model, s3, artifacts)
+        if model["ModelName"] not in healthy:
+            loaded = dataclasses.replace(loaded, **handlers)
+        return loaded, model_dir
 
+    monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
+    return before
+
+
+def test_faulty_model_is_rolled_back_under_live_traffic(
+    assembly: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def faulty_predict(data: Any, model: Any) -> Any:
+        raise RuntimeError("faulty model: predict_fn raised")
+
+    before = deployed_then_broken(assembly, workdir, monkeypatch, predict_fn=faulty_predict)
+    assert before.endpoint
     services: list[Any] = []
     client = _Client(services, before.endpoint["name"], b"0.5,0.25")
 
@@ -128,7 +137,6 @@ def test_faulty_model_is_rolled_back_under_live_traffic(
             client.join()
             super().close()
 
-    monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
     monkeypatch.setattr(pipeline, "EndpointService", CapturingService)
     client.start()
     after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
@@ -156,27 +164,17 @@ def test_a_new_fleet_that_fails_its_health_check_is_told_apart_from_an_alarm(
     assembly: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Both end InService on the old config; SageMaker's FailureReason says which happened."""
-    before = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
-    assert before.status == "SUCCEEDED" and before.endpoint
-    healthy = {p.stem for p in (workdir / "endpoints" / "models").glob("*.json")}
-    real_load = lifecycle.load_handlers
 
-    def load_handlers(model: dict[str, Any], s3: Any, artifacts: Path) -> tuple[Handlers, str]:
-        handlers, model_dir = real_load(model, s3, artifacts)
-        if model["ModelName"] not in healthy:
+    def model_fn(path: str) -> Any:
+        raise OSError("weights file is truncated")
 
-            def model_fn(path: str) -> Any:
-                raise OSError("weights file is truncated")
-
-            handlers = dataclasses.replace(handlers, model_fn=model_fn)
-        return handlers, model_dir
-
-    monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
+    before = deployed_then_broken(assembly, workdir, monkeypatch, model_fn=model_fn)
     after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
     assert after.status == "FAILED" and after.error == "RolledBack", (after.error, after.cause)
     assert "FailureReason: Failed to provision endpoint config" in str(after.cause), after.cause
     assert "weights file is truncated" in str(after.cause) and "CloudWatch alarm" not in str(after.cause)
-    assert after.endpoint and after.endpoint["live_config"] == before.endpoint["live_config"]
+    assert before.endpoint and after.endpoint
+    assert after.endpoint["live_config"] == before.endpoint["live_config"]
 
 
 def test_failing_job_is_caught_and_notified(assembly: Path, workdir: Path, tmp_path: Path) -> None:
