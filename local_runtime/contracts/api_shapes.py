@@ -19,6 +19,8 @@ import botocore.session
 import regex
 from botocore.model import OperationNotFoundError, Shape
 
+from local_runtime.errors import SageMakerError
+
 # Java's UTF-16 spelling of the supplementary planes, which Python's regex cannot read as written.
 _SURROGATE_RANGE = r"\uD800\uDC00-\uDBFF\uDFFF"
 _SUPPLEMENTARY = r"\U00010000-\U0010FFFF"
@@ -72,6 +74,13 @@ def validate(service: str, action: str, params: dict[str, Any]) -> list[Violatio
     elif params:
         found.append(Violation("", params, f"{operation.name} takes no parameters"))
     return found
+
+
+def require_valid(service: str, action: str, params: dict[str, Any]) -> None:
+    """Raise the service's ValidationException for a request its model rejects."""
+    violations = validate(service, action, params)
+    if violations:
+        raise SageMakerError("ValidationException", message(violations))
 
 
 def message(violations: list[Violation]) -> str:

@@ -7,12 +7,12 @@ resource), so state machines' `Catch` clauses match the same names locally as on
 from __future__ import annotations
 
 import os
-import re
 import threading
 from typing import Any
 
 from local_runtime import images
 from local_runtime.cfn import LOCAL_ACCOUNT
+from local_runtime.contracts.api_shapes import require_valid
 from local_runtime.endpoints.endpoint import now
 from local_runtime.endpoints.store import Store
 from local_runtime.errors import SageMakerError
@@ -22,24 +22,6 @@ ACCOUNT = LOCAL_ACCOUNT  # local resources belong to no AWS account (the same on
 
 def default_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
-
-# SageMaker's pattern for model, endpoint config and endpoint names (also keeps them safe as file names)
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-
-
-def required(req: dict[str, Any], *keys: str, names: tuple[str, ...] = ()) -> None:
-    """Check required fields, and that the `names` fields are valid SageMaker resource names."""
-    missing = [k for k in (*keys, *names) if not req.get(k)]
-    if missing:
-        raise SageMakerError("ValidationException", f"Missing required parameter(s): {', '.join(missing)}")
-    for key in names:
-        if not isinstance(req[key], str) or not NAME.match(req[key]):
-            raise SageMakerError(
-                "ValidationException",
-                f"Value {req[key]!r} at '{key}' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {NAME.pattern}",
-            )
 
 
 class Catalog:
@@ -54,7 +36,7 @@ class Catalog:
         return f"arn:aws:sagemaker:{self.region}:{ACCOUNT}:{kind}/{name}"
 
     def create_model(self, req: dict[str, Any]) -> dict[str, Any]:
-        required(req, "ExecutionRoleArn", names=("ModelName",))
+        require_valid("sagemaker", "createModel", req)
         container = req.get("PrimaryContainer") or (req.get("Containers") or [None])[0]
         if not container or not container.get("Image"):
             raise SageMakerError("ValidationException", "PrimaryContainer.Image is required")
@@ -90,7 +72,7 @@ class Catalog:
         return {}
 
     def create_endpoint_config(self, req: dict[str, Any]) -> dict[str, Any]:
-        required(req, "ProductionVariants", names=("EndpointConfigName",))
+        require_valid("sagemaker", "createEndpointConfig", req)
         names = [v.get("VariantName") for v in req["ProductionVariants"]]
         if len(set(names)) != len(names) or not all(names):
             raise SageMakerError("ValidationException", "Each production variant needs a unique VariantName")

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from local_runtime.contracts.api_shapes import require_valid
 from local_runtime.endpoints import capture, lifecycle, runtime
 from local_runtime.endpoints.alarms import AlarmSpec
-from local_runtime.endpoints.catalog import Catalog, default_region, required
+from local_runtime.endpoints.catalog import Catalog, default_region
 from local_runtime.endpoints.endpoint import Endpoint
 from local_runtime.endpoints.fleet import Invocation
 from local_runtime.endpoints.policy import plan_update
@@ -85,7 +86,7 @@ class EndpointService(Catalog):
         return ep
 
     def create_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
-        required(req, "EndpointConfigName", names=("EndpointName",))
+        require_valid("sagemaker", "createEndpoint", req)
         name, config = req["EndpointName"], req["EndpointConfigName"]
         self.config(config)
         ep = Endpoint(name, self.arn("endpoint", name), config)
@@ -99,6 +100,7 @@ class EndpointService(Catalog):
         return {"EndpointArn": ep.arn}
 
     def update_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "updateEndpoint", req)
         ep, config = self.endpoint(req.get("EndpointName", "")), req.get("EndpointConfigName", "")
         self.config(config)
         plan = plan_update(req.get("DeploymentConfig"), self.instances(config), known_alarms=set(self.alarms))

@@ -13,7 +13,7 @@ from typing import Any
 from local_runtime import images
 from local_runtime.contracts import images as image_contract
 from local_runtime.errors import SageMakerError
-from local_runtime.sagemaker import channels, container, shapes
+from local_runtime.sagemaker import channels, container
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
 
 PROCESSING_PREFIX = "/opt/ml/processing/"
@@ -29,20 +29,16 @@ def _local_path(value: Any, field: str) -> str:
 
 
 def validate(request: dict[str, Any]) -> None:
-    shapes.require(request, "ProcessingJobName", "AppSpecification", "ProcessingResources", "RoleArn")
-    shapes.check_name("ProcessingJob", request["ProcessingJobName"])
-    shapes.require(request["AppSpecification"], "ImageUri")
+    """What CreateProcessingJob checks beyond its request shape, and what runs locally."""
     for item in request.get("ProcessingInputs", []):
         source = item.get("S3Input")
         if source is None:
             raise SageMakerError(
                 "ValidationException", "only S3Input processing inputs are supported locally"
             )
-        shapes.s3_uri(source.get("S3Uri"), "ProcessingInputs.S3Input.S3Uri")
         _local_path(source.get("LocalPath"), "ProcessingInputs.S3Input.LocalPath")
     for item in request.get("ProcessingOutputConfig", {}).get("Outputs", []):
         target = item.get("S3Output", {})
-        shapes.s3_uri(target.get("S3Uri"), "ProcessingOutputConfig.Outputs.S3Output.S3Uri")
         _local_path(target.get("LocalPath"), "ProcessingOutputConfig.Outputs.S3Output.LocalPath")
 
 

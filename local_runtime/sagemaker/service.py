@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from local_runtime.contracts.api_shapes import require_valid
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import processing, training, transform, tuning
@@ -38,6 +39,7 @@ class LocalSageMaker:
 
     # -- processing ----------------------------------------------------------------------------
     def create_processing_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "createProcessingJob", request)
         processing.validate(request)
         return self.jobs.submit(
             "ProcessingJob", request["ProcessingJobName"], request, processing.run_processing
@@ -48,6 +50,7 @@ class LocalSageMaker:
 
     # -- training ------------------------------------------------------------------------------
     def create_training_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "createTrainingJob", request)
         training.validate(request)
         return self.jobs.submit("TrainingJob", request["TrainingJobName"], request, training.run_training)
 
@@ -56,6 +59,7 @@ class LocalSageMaker:
 
     # -- batch transform -----------------------------------------------------------------------
     def create_transform_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "createTransformJob", request)
         transform.validate(request)
         model = self._endpoints("describe_model")({"ModelName": request["ModelName"]})
         return self.jobs.submit(
@@ -70,8 +74,9 @@ class LocalSageMaker:
 
     # -- hyperparameter tuning -----------------------------------------------------------------
     def create_hyper_parameter_tuning_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "createHyperParameterTuningJob", request)
         tuning.validate(request)
-        training.validate(request["TrainingJobDefinition"], name_field="")
+        training.validate(request["TrainingJobDefinition"])
         return self.jobs.submit(
             "HyperParameterTuningJob",
             request["HyperParameterTuningJobName"],

@@ -25,22 +25,13 @@ BAYESIAN_NOTE = (
 
 
 def validate(request: dict[str, Any]) -> None:
-    shapes.require(
-        request, "HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition"
-    )
-    shapes.check_name(
-        "HyperParameterTuningJob", request["HyperParameterTuningJobName"], shapes.TUNING_NAME_MAX
-    )
+    """What CreateHyperParameterTuningJob checks beyond its request shape, and what runs locally."""
     config = request["HyperParameterTuningJobConfig"]
-    shapes.require(config, "Strategy", "ResourceLimits")
-    objective = config.get("HyperParameterTuningJobObjective") or {}
-    if objective.get("Type") not in {"Minimize", "Maximize"} or not objective.get("MetricName"):
-        raise SageMakerError(
-            "ValidationException", "HyperParameterTuningJobObjective needs Type and MetricName"
-        )
+    if not config.get("HyperParameterTuningJobObjective"):
+        raise SageMakerError("ValidationException", "HyperParameterTuningJobObjective is required")
+    if "TrainingJobDefinition" not in request:
+        raise SageMakerError("ValidationException", "TrainingJobDefinition is required locally")
     tuning_space.validate(config["Strategy"], config.get("ParameterRanges", {}))
-    if int(config["ResourceLimits"].get("MaxParallelTrainingJobs", 1)) < 1:
-        raise SageMakerError("ValidationException", "MaxParallelTrainingJobs must be at least 1")
 
 
 def trial_name(tuning: str, index: int, hyperparameters: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ from local_runtime.errors import SageMakerError
 from tests.local_runtime.test_endpoints_support import (
     GUARDRAILS,
     IMAGE,
+    ROLE,
     Clients,
     add_config,
     create_in_service,
@@ -66,11 +67,14 @@ def test_errors_have_sagemaker_codes(tmp_path: Path) -> None:
         add_config(service, "v1", w=[1.0, 1.0, 0.0])
     with pytest.raises(SageMakerError, match="failed to satisfy constraint"):
         service.create_endpoint({"EndpointName": "../../escape", "EndpointConfigName": config})
-    with pytest.raises(SageMakerError, match="Missing required parameter\\(s\\): ModelName"):
-        service.create_model({"ExecutionRoleArn": "r", "PrimaryContainer": {"Image": "a/pca:1"}})
+    # request shapes are botocore's SageMaker model, worded as the service words them
+    with pytest.raises(
+        SageMakerError, match="Value 'None' at 'modelName' failed to satisfy constraint: Member must"
+    ):
+        service.create_model({"ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": "a/pca:1"}})
     with pytest.raises(SageMakerError, match="no local equivalent"):
         service.create_model(
-            {"ModelName": "x", "ExecutionRoleArn": "r", "PrimaryContainer": {"Image": "a/b:1"}}
+            {"ModelName": "x", "ExecutionRoleArn": ROLE, "PrimaryContainer": {"Image": "a/b:1"}}
         )
     create_in_service(service, "moons", config)
     with pytest.raises(SageMakerError, match="Alarm\\(s\\) missing do not exist"):
@@ -91,7 +95,7 @@ def test_model_that_cannot_load_fails_the_endpoint(tmp_path: Path) -> None:
     service.create_model(
         {
             "ModelName": "broken",
-            "ExecutionRoleArn": "r",
+            "ExecutionRoleArn": ROLE,
             "PrimaryContainer": {
                 "Image": IMAGE,
                 "ModelDataUrl": "s3://artifacts/missing/model.tar.gz",
@@ -190,6 +194,7 @@ def test_invalid_deployment_config_is_refused_before_anything_changes(tmp_path: 
             "TrafficRoutingConfiguration": {
                 "Type": "CANARY",
                 "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 60},
+                "WaitIntervalInSeconds": 60,
             }
         }
     }

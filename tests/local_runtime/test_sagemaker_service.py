@@ -63,13 +63,15 @@ def test_create_validates_like_sagemaker(local_sagemaker: LocalSageMaker) -> Non
     assert error_of(create, training_request("bad_name"))[0] == "ValidationException"
     assert error_of(create, training_request("x", HyperParameters={"epochs": 3})) == (
         "ValidationException",
-        "hyperparameter 'epochs' must be a string, got 3",
+        "1 validation error detected: Value '3' at 'hyperParameters.epochs' failed to satisfy constraint: "
+        "Member must be a string",
     )
     spec = {"TrainingImage": PYTORCH_TRAINING, "MetricDefinitions": [{"Name": "m", "Regex": "("}]}
     assert error_of(create, training_request("x", AlgorithmSpecification=spec))[0] == "ValidationException"
     assert error_of(create, {"TrainingJobName": "x"}) == (
         "ValidationException",
-        "Missing required parameter: AlgorithmSpecification",
+        "2 validation errors detected: Value 'None' at 'roleArn' failed to satisfy constraint: Member must "
+        "not be null; Value 'None' at 'outputDataConfig' failed to satisfy constraint: Member must not be null",
     )
     bad_path = [{"InputName": "a", "S3Input": {"S3Uri": "s3://b/a", "LocalPath": "/tmp/a"}}]
     code, message = error_of(
