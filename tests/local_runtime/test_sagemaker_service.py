@@ -70,10 +70,12 @@ def test_create_validates_like_sagemaker(local_sagemaker: LocalSageMaker) -> Non
     assert error_of(create, training_request("x", AlgorithmSpecification=spec))[0] == "ValidationException"
     assert error_of(create, {"TrainingJobName": "x"}) == (
         "ValidationException",
-        "2 validation errors detected: Value 'None' at 'roleArn' failed to satisfy constraint: Member must "
-        "not be null; Value 'None' at 'outputDataConfig' failed to satisfy constraint: Member must not be null",
+        "2 validation errors detected: Value 'None' at 'roleArn' failed to satisfy constraint: Member "
+        "must not be null; Value 'None' at 'outputDataConfig' failed to satisfy constraint: Member must "
+        "not be null",
     )
-    bad_path = [{"InputName": "a", "S3Input": {"S3Uri": "s3://b/a", "LocalPath": "/tmp/a"}}]
+    s3_input = {"S3Uri": "s3://b/a", "LocalPath": "/tmp/a", "S3DataType": "S3Prefix", "S3InputMode": "File"}
+    bad_path = [{"InputName": "a", "S3Input": s3_input}]
     code, message = error_of(
         local_sagemaker.create_processing_job, {**PROCESSING, "ProcessingInputs": bad_path}
     )
