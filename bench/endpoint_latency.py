@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.ml_quality import RESULTS, ROOT
+from local_runtime.cases import stack_id
 from local_runtime.endpoints.server import EndpointServer
 from local_runtime.endpoints.service import EndpointService
 from local_runtime.endpoints.template_alarms import alarms_from_template
-from local_runtime.pipeline import load_assembly, run_case, stack_id
+from local_runtime.pipeline import load_assembly, run_case
+from stacks.cases.moons import MOON_CLASSIFICATION
 
-CASE = "moon-classification"
+CASE = MOON_CLASSIFICATION
 BAKE_SECONDS = 30
 
 
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (workdir / "endpoints" / "endpoints" / f"{endpoint}.json").exists():
             run = run_case(CASE, workdir=workdir)
             if run.status != "SUCCEEDED":
-                raise SystemExit(f"could not deploy {CASE}: {run.error} {run.cause}")
+                raise SystemExit(f"could not deploy {CASE.id}: {run.error} {run.cause}")
         alarms = alarms_from_template(assembly.templates[stack_id(CASE)])
         service = EndpointService.load(workdir, alarms=alarms)
         with EndpointServer(service) as server:

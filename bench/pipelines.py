@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.ml_quality import RESULTS
-from local_runtime.pipeline import CASE_IDS, run_case
+from local_runtime.cases import CASE_IDS
+from local_runtime.pipeline import run_case
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The data bundled under `data/`: where each case study's files go, checked against SHA256SUMS.
+"""The data bundled under `data/`: each case study's files (its `local.raw_files`), checked against
+SHA256SUMS.
 
 A user may point `--data-dir` at their own folder laid out like `data/` (e.g. `creditcard/creditcard.csv`,
 the full Kaggle file, or `power/household_power_consumption.txt`). Where a case's bundled files are
@@ -12,17 +13,12 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from stacks.case_local import LocalData
+from stacks.case_study import CaseStudy
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 MANIFEST = "SHA256SUMS"
-
-# case study id -> files (relative to the data dir) its preprocessing reads from its raw/ prefix
-RAW_FILES: dict[str, tuple[str, ...]] = {
-    "population-segmentation": ("census/acs2015_county_data.csv",),
-    "fraud-detection": ("creditcard/creditcard_sample_all492fraud_1230normal.csv.gz",),
-    "moon-classification": ("moons/train.csv", "moons/test.csv"),
-    "power-forecasting": ("power/daily_mean_global_active_power.csv",),
-}
 
 
 class DataError(Exception):
@@ -65,23 +61,22 @@ def verify(data_dir: Path, relative: str, manifest: dict[str, str]) -> Path:
     return path
 
 
-def _user_files(data_dir: Path, case_id: str) -> list[Path]:
-    folder = data_dir / Path(RAW_FILES[case_id][0]).parts[0]
+def _user_files(data_dir: Path, case: LocalData, case_id: str) -> list[Path]:
+    folder = data_dir / case.folder
     files = sorted(p for p in folder.glob("*") if p.is_file() and p.name not in ("README.md", MANIFEST))
     if not files:
-        expected = ", ".join(RAW_FILES[case_id])
+        expected = ", ".join(case.raw_files)
         raise DataError(f"{folder}: no data files for {case_id} (expected e.g. {expected} under {data_dir})")
     return files
 
 
-def stage_raw_data(case_id: str, data_dir: Path, dest: Path) -> list[Path]:
+def stage_raw_data(case: CaseStudy, data_dir: Path, dest: Path) -> list[Path]:
     """Copy a case's raw files, verified, into `dest` (the local S3 folder of its raw/ prefix)."""
-    if case_id not in RAW_FILES:
-        raise DataError(f"unknown case study {case_id!r}; known: {', '.join(RAW_FILES)}")
+    local = case.local
     manifest = read_manifest(data_dir)
-    if all((data_dir / rel).is_file() for rel in RAW_FILES[case_id]) or manifest:
-        sources = [verify(data_dir, rel, manifest) for rel in RAW_FILES[case_id]]
+    if all((data_dir / rel).is_file() for rel in local.raw_files) or manifest:
+        sources = [verify(data_dir, rel, manifest) for rel in local.raw_files]
     else:
-        sources = _user_files(data_dir, case_id)
+        sources = _user_files(data_dir, local, case.id)
     dest.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(src, dest / src.name)) for src in sources]

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from local_runtime import bundled_data, console
-from local_runtime.pipeline import CASE_IDS, DEFAULT_TIME_SCALE, CaseRun, run_case
+from local_runtime.cases import CASE_IDS
+from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun, run_case
 
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
 

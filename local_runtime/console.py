@@ -9,10 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from local_runtime import cases
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
 from local_runtime.errors import ContractViolation
-from local_runtime.pipeline import CaseRun, load_assembly, stack_id
+from local_runtime.pipeline import CaseRun, load_assembly
 from local_runtime.sagemaker.progress import ProgressEvent
 
 
@@ -59,24 +60,13 @@ def summary(run: CaseRun) -> None:
     print(f"  report: {run.report}\n", flush=True)
 
 
-# What a reader looks at first per case; the full set is in the summary above and in --json.
-KEY_METRICS = {
-    "population-segmentation": ("explained_variance_top_k", "silhouette"),
-    "fraud-detection": (
-        "test:recall",
-        "test:precision",
-        "test:precision_prior_corrected",
-        "auprc_prior_corrected",
-    ),
-    "moon-classification": ("test:accuracy",),
-    "power-forecasting": ("test:RMSE", "test:mean_wQuantileLoss"),
-}
-
-
 def table(runs: list[CaseRun]) -> None:
     print(f"{'case':<26}{'status':<11}{'seconds':>9}  key metrics")
     for run in runs:
-        keys = [k for k in KEY_METRICS.get(run.case, ()) if k in run.metrics] or sorted(run.metrics)[:4]
+        # what a reader looks at first; the full set is in the summary above and in --json
+        keys = [k for k in cases.find(run.case).local.key_metrics if k in run.metrics] or sorted(run.metrics)[
+            :4
+        ]
         shown = ", ".join(f"{k}={run.metrics[k]:.3f}" for k in keys)
         status = run.status if not run.error else f"{run.status} ({run.error})"
         print(f"{run.case:<26}{status:<11}{run.duration_s:>9.1f}  {shown}")
@@ -96,7 +86,7 @@ def _endpoint_name(workdir: Path, case: str) -> str:
         assembly, resolver = load_assembly(workdir)
     except SynthError as exc:
         raise UserError(str(exc)) from exc
-    return str(assembly.outputs(stack_id(case), resolver)["EndpointName"])
+    return str(assembly.outputs(cases.stack_id(cases.find(case)), resolver)["EndpointName"])
 
 
 def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept: str) -> int:
@@ -109,7 +99,7 @@ def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept
     except FileNotFoundError as exc:
         raise UserError(f"{exc}; run `python -m local_runtime run {case}` first") from exc
     if body is None:
-        sample = sample_request(case, workdir / "s3")
+        sample = sample_request(cases.find(case), workdir / "s3")
         if sample is None:
             raise UserError(f"no sample request for {case}: pass --body")
         payload, content_type, accept = sample.body, sample.content_type, sample.accept
@@ -160,4 +150,4 @@ def history(workdir: Path, execution: str) -> int:
     return 0
 
 
-USER_ERRORS = (UserError, DataError, SynthError, ContractViolation)
+USER_ERRORS = (UserError, DataError, SynthError, ContractViolation, cases.UnknownCase)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local_runtime import bundled_data, report, timeline
+from local_runtime import bundled_data, cases, report, timeline
 from local_runtime.assembly import Assembly, synthesize
 from local_runtime.cfn import LOCAL_REGION, Resolver
 from local_runtime.contracts.calls import CallGuard
@@ -31,10 +31,10 @@ from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker
 from local_runtime.sagemaker.progress import Progress
 from local_runtime.samples import sample_request
+from stacks.case_study import CaseStudy
 
 # Local runs compress time: a 60 s polling Wait takes 0.6 s, a 600 s canary bake 6 s.
 DEFAULT_TIME_SCALE = 0.01
-CASE_IDS = tuple(bundled_data.RAW_FILES)
 
 
 @dataclass
@@ -67,10 +67,6 @@ class CaseRun:
         return {k: v for k, v in out.items() if v is not None or k not in ("error", "cause")}
 
 
-def stack_id(case_id: str) -> str:
-    return "".join(part.capitalize() for part in case_id.split("-"))
-
-
 def load_assembly(workdir: Path, assembly_dir: Path | None = None) -> tuple[Assembly, Resolver]:
     """The synthesized app: `assembly_dir` as it is, or a fresh synth of this checkout in the workdir."""
     assembly = Assembly.read(assembly_dir or synthesize(workdir / "cdk.out"))
@@ -97,7 +93,7 @@ def _metrics(sagemaker: LocalSageMaker, run_dirs: list[Path], since: float) -> d
 
 
 def run_case(
-    case_id: str,
+    case_or_id: CaseStudy | str,
     *,
     workdir: Path,
     data_dir: Path = bundled_data.DEFAULT_DATA_DIR,
@@ -108,8 +104,10 @@ def run_case(
     execution_name: str | None = None,
 ) -> CaseRun:
     workdir = workdir.resolve()
+    case = cases.find(case_or_id)
+    case_id = case.id
     assembly, resolver = load_assembly(workdir, assembly_dir)
-    stack = stack_id(case_id)
+    stack = cases.stack_id(case)
     authorizer = Authorizer(
         Policies.from_templates(assembly.templates, resolver),
         Lookups(endpoint_config_key=lambda name: endpoints.configs.get(name, {}).get("KmsKeyId")),
@@ -119,7 +117,7 @@ def run_case(
     outputs = assembly.outputs(stack, resolver)
     raw = s3.path(str(outputs["RawDataUri"]))
     shutil.rmtree(raw, ignore_errors=True)  # the run reads exactly the data staged now
-    bundled_data.stage_raw_data(case_id, data_dir, raw)
+    bundled_data.stage_raw_data(case, data_dir, raw)
 
     endpoint_name = str(outputs["EndpointName"])
     endpoints = EndpointService(
@@ -127,7 +125,7 @@ def run_case(
         s3,
         alarms=alarms_from_template(assembly.templates[stack]),
         time_scale=time_scale,
-        traffic=lambda name: sample_request(case_id, s3.root),
+        traffic=lambda name: sample_request(case, s3.root),
     )
     stack_alarms = [a for a in authorizer.policies.alarm_actions if _in_stack(assembly, resolver, stack, a)]
     blocked = authorizer.alarm_notification_problems(stack_alarms)

@@ -1,6 +1,6 @@
 """A case study is one frozen object; the pipeline (stacks.workflow) is code that reads it.
 
-Adding a case study means adding one `CaseStudy` to stacks/case_studies.py and its ml_code folder.
+Adding a case study means adding one `CaseStudy` to stacks/cases/, its code and its data.
 Everything is checked here, at synth time, so a bad reference fails `cdk synth` with a clear message
 instead of failing an execution an hour in.
 """
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from stacks import code_asset
+from stacks.case_local import LocalData
 from stacks.case_parts import EndpointSpec, ProcessingStep, QualityGate, Step, TrainingStep, TransformStep
 
 _SHORT_NAME = re.compile(r"^[a-z][a-z0-9]{1,9}$")
@@ -24,9 +27,11 @@ class CaseStudy:
     steps: tuple[Step, ...]  # run in order; the first is the preprocessing job reading `raw`
     gate: QualityGate
     endpoint: EndpointSpec
+    local: LocalData  # data, sample request, key figures, quick test settings (not read by the CDK app)
     max_runtime_s: int = 3600  # per job
     spot_training: bool = False
     raw_data_prefix: str = ""  # key prefix in the data bucket; default `<id>/raw/`
+    code_package: Path = code_asset.CODE_ROOT  # the package folder shipped as the source archive
 
     def __post_init__(self) -> None:
         if not _SHORT_NAME.match(self.short_name):
@@ -51,6 +56,22 @@ class CaseStudy:
             raise ValueError(f"{self.id}: gate metric {self.gate.metric!r} is not in the metric definitions")
         if not isinstance(known.get(self.endpoint.model_step), TrainingStep):
             raise ValueError(f"{self.id}: endpoint model_step must name a training step")
+        self._check_local(known, outputs)
+
+    def _check_local(self, known: dict[str, Step], outputs: set[str]) -> None:
+        sample = self.local.sample
+        if sample is not None and sample.output not in outputs:
+            raise ValueError(f"{self.id}: sample output {sample.output!r} is written by no step")
+        quick = self.local.quick
+        for name in {*quick.hyperparameters, *quick.untuned}:
+            if not isinstance(known.get(name), TrainingStep):
+                raise ValueError(f"{self.id}: quick settings name {name!r}, which is not a training step")
+        if not (self.code_package / "__init__.py").is_file():
+            raise ValueError(f"{self.id}: code_package {self.code_package} is not a Python package")
+        modules = [s.module for s in self.steps if isinstance(s, ProcessingStep)]
+        foreign = [m for m in modules if m.split(".")[0] != self.code_package.name]
+        if foreign:
+            raise ValueError(f"{self.id}: modules {foreign} are not in the package {self.code_package.name}")
 
     def _check_step(self, step: Step, known: dict[str, Step], outputs: set[str]) -> None:
         if not _STEP_NAME.match(step.name) or step.name in known:

@@ -45,7 +45,7 @@ class PipelineStack(Stack):
         artifacts_bucket = naming.bucket_name(stage, "artifacts")
         # One deterministic archive per synth; each pipeline stack names it, the CDK uploads it once
         # (same hash). Kept per stack so a code change is never a change to an in-use export.
-        code = s3_assets.Asset(self, "MlCode", path=str(code_asset.build()))
+        code = s3_assets.Asset(self, "MlCode", path=str(code_asset.build(case.code_package)))
         role = sagemaker_role(
             self, case=case, data_bucket=data_bucket, artifacts_bucket=artifacts_bucket, key=key, code=code
         )

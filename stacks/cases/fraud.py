@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stacks.case_local import CsvSample, LocalData, Quick
 from stacks.case_parts import (
     Algorithm,
     Direction,
@@ -66,4 +67,15 @@ FRAUD_DETECTION = CaseStudy(
     # held-out test split (0.85 leaves room for the sampling noise of ~100 test frauds).
     gate=QualityGate("evaluate", "test:recall", Direction.MAXIMIZE, 0.85),
     endpoint=EndpointSpec(model_step="linear"),
+    local=LocalData(
+        raw_files=("creditcard/creditcard_sample_all492fraud_1230normal.csv.gz",),
+        key_metrics=(
+            "test:recall",
+            "test:precision",
+            "test:precision_prior_corrected",
+            "auprc_prior_corrected",
+        ),
+        sample=CsvSample("preprocess/test_features"),
+        quick=Quick(hyperparameters={"linear": {"epochs": "3"}}),
+    ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stacks.case_local import CsvSample, LocalData, Quick
 from stacks.case_parts import (
     Algorithm,
     Direction,
@@ -54,4 +55,12 @@ MOON_CLASSIFICATION = CaseStudy(
     ),
     gate=QualityGate("mlp", "test:accuracy", Direction.MAXIMIZE, 0.9),
     endpoint=EndpointSpec(model_step="mlp"),
+    local=LocalData(
+        raw_files=("moons/train.csv", "moons/test.csv"),
+        key_metrics=("test:accuracy",),
+        sample=CsvSample("preprocess/test", drop_columns=1),  # label, x1, x2
+        # Untuned in the quick runs: a tuning job draws new candidates each run (no RandomSeed), so a
+        # rerun's model could lose to the deployed one; update and rollback tests need equal models.
+        quick=Quick(untuned={"mlp": {"hidden_dim": "24", "lr": "0.01"}}),
+    ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stacks.case_local import CsvSample, LocalData
 from stacks.case_parts import (
     Algorithm,
     Direction,
@@ -57,4 +58,9 @@ POPULATION_SEGMENTATION = CaseStudy(
     ),
     gate=QualityGate("evaluate", "explained_variance_top_k", Direction.MAXIMIZE, 0.75),
     endpoint=EndpointSpec(model_step="kmeans"),
+    local=LocalData(
+        raw_files=("census/acs2015_county_data.csv",),
+        key_metrics=("explained_variance_top_k", "silhouette"),
+        sample=CsvSample("select/train"),  # a county's top components, what k-means is served
+    ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stacks.case_local import ForecastSample, LocalData, Quick
 from stacks.case_parts import Algorithm, Direction, EndpointSpec, ProcessingStep, QualityGate, TrainingStep
 from stacks.case_study import CaseStudy
 
@@ -35,4 +36,29 @@ POWER_FORECASTING = CaseStudy(
     # than guessing yesterday's value.
     gate=QualityGate("deepar", "test:RMSE", Direction.MINIMIZE, 0.5),
     endpoint=EndpointSpec(model_step="deepar"),
+    local=LocalData(
+        raw_files=("power/daily_mean_global_active_power.csv",),
+        key_metrics=("test:RMSE", "test:mean_wQuantileLoss"),
+        sample=ForecastSample(
+            "preprocess/test",
+            horizon=30,
+            configuration={
+                "num_samples": 50,
+                "output_types": ["mean", "quantiles"],
+                "quantiles": ["0.1", "0.5", "0.9"],
+            },
+        ),
+        # a 2-epoch DeepAR cannot meet the real RMSE gate: the quick runs test the paths
+        quick=Quick(
+            hyperparameters={
+                "deepar": {
+                    "epochs": "2",
+                    "num_cells": "10",
+                    "num_layers": "1",
+                    "early_stopping_patience": "2",
+                }
+            },
+            gate_threshold=2.0,
+        ),
+    ),
 )

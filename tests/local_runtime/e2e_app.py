@@ -1,14 +1,14 @@
-"""The real CDK app with fast settings, synthesized once for the end-to-end local runs.
+"""The real CDK app with each case's quick settings (`case.local.quick`), synthesized for the
+end-to-end local runs.
 
-Only hyperparameters and tuning budgets shrink (fewer epochs, two tuning jobs); the state machines,
-the ml_code and the local runtime are the ones `make run` uses.
+Only hyperparameters, tuning budgets and (where a quick model cannot meet it) the gate's threshold
+change; the state machines, the ml_code and the local runtime are the ones `make run` uses.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 from stacks.case_parts import TrainingStep
@@ -17,36 +17,24 @@ from stacks.cases import ALL
 from stacks.config import load
 
 REPO = Path(__file__).resolve().parents[2]
-FAST_HYPERPARAMETERS: Mapping[str, Mapping[str, str]] = {
-    "moon-classification": {},
-    "fraud-detection": {"epochs": "3"},
-    "power-forecasting": {
-        "epochs": "2",
-        "num_cells": "10",
-        "num_layers": "1",
-        "early_stopping_patience": "2",
-    },
-    "population-segmentation": {},
-}
-
-
-# Cases trained without tuning here: a tuning job draws new candidates each run (the definitions
-# carry no RandomSeed), so a rerun's model could lose to the deployed one at the gate; the runs
-# that update or roll back an endpoint need the same model quality every time.
-UNTUNED = {"moon-classification": {"hidden_dim": "24", "lr": "0.01"}}
 
 
 def fast(case: CaseStudy, **changes: object) -> CaseStudy:
-    """`case` with quick training; `changes` replace CaseStudy fields (e.g. a stricter gate)."""
+    """`case` with its quick settings; `changes` replace CaseStudy fields (e.g. a stricter gate)."""
+    quick = case.local.quick
     steps = []
     for step in case.steps:
         if isinstance(step, TrainingStep):
-            hyperparameters = {**step.hyperparameters, **FAST_HYPERPARAMETERS[case.id]}
-            tuning = step.tuning and dataclasses.replace(step.tuning, max_jobs=2, max_parallel=2)
-            if case.id in UNTUNED:
-                hyperparameters, tuning = {**hyperparameters, **UNTUNED[case.id]}, None
+            hyperparameters = {**step.hyperparameters, **quick.hyperparameters.get(step.name, {})}
+            tuning = step.tuning and dataclasses.replace(
+                step.tuning, max_jobs=quick.max_tuning_jobs, max_parallel=min(2, quick.max_tuning_jobs)
+            )
+            if step.name in quick.untuned:
+                hyperparameters, tuning = {**hyperparameters, **quick.untuned[step.name]}, None
             step = dataclasses.replace(step, hyperparameters=hyperparameters, tuning=tuning)
         steps.append(step)
+    if quick.gate_threshold is not None and "gate" not in changes:
+        changes["gate"] = dataclasses.replace(case.gate, threshold=quick.gate_threshold)
     return dataclasses.replace(case, steps=tuple(steps), **changes)  # type: ignore[arg-type]
 
 
@@ -63,12 +51,4 @@ def synth(outdir: Path, cases: tuple[CaseStudy, ...]) -> Path:
 
 
 def fast_cases() -> tuple[CaseStudy, ...]:
-    """Every case with quick training; a 5-epoch DeepAR cannot meet the real RMSE gate (0.5), so its
-    gate is loosened here: these runs test the pipeline's paths, bench/ measures model quality."""
-    cases = []
-    for case in ALL:
-        changes = {}
-        if case.id == "power-forecasting":
-            changes["gate"] = dataclasses.replace(case.gate, threshold=2.0)
-        cases.append(fast(case, **changes))
-    return tuple(cases)
+    return tuple(fast(case) for case in ALL)

@@ -32,3 +32,24 @@ def statements(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def pipeline_stacks() -> list[str]:
+    """Every pipeline stack's construct id, from the case studies themselves (no second list)."""
+    from stacks.app_builder import construct_id
+    from stacks.cases import ALL
+
+    return [construct_id(case) for case in ALL]
+
+
+def all_stacks() -> list[str]:
+    from stacks.naming import PLATFORM_STACK
+
+    return [PLATFORM_STACK, *pipeline_stacks()]
+
+
+def short_names() -> dict[str, str]:
+    from stacks.app_builder import construct_id
+    from stacks.cases import ALL
+
+    return {construct_id(case): case.short_name for case in ALL}

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from conftest import Synthesized
+from helpers import pipeline_stacks
 from validate_asl import validate
 
-STACKS = ["FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
+STACKS = pipeline_stacks()
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -7,8 +7,9 @@ import json
 import pytest
 from cfnlint.api import lint
 from conftest import TEST_REGION, Synthesized
+from helpers import all_stacks
 
-STACKS = ["Platform", "FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
+STACKS = all_stacks()
 
 
 @pytest.mark.parametrize("stack", STACKS)

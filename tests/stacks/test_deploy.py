@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import Synthesized
-from helpers import only, resources
+from helpers import only, pipeline_stacks, resources, short_names
 
-STACKS = ["FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
-SHORT = {
-    "FraudDetection": "fraud",
-    "MoonClassification": "moons",
-    "PopulationSegmentation": "popseg",
-    "PowerForecasting": "power",
-}
+STACKS = pipeline_stacks()
+SHORT = short_names()
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 from conftest import Synthesized
-from helpers import as_list, only, resources, statements
+from helpers import as_list, only, pipeline_stacks, resources, statements
 
 from stacks.nag import flatten
 
-STACKS = ["FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
+STACKS = pipeline_stacks()
 # Actions without resource-level permissions; anything else on "*" is a finding.
 UNSCOPED_OK = {
     "xray:PutTraceSegments",

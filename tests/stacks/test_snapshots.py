@@ -8,8 +8,9 @@ import re
 
 import pytest
 from conftest import Synthesized
+from helpers import all_stacks
 
-STACKS = ["Platform", "FraudDetection", "MoonClassification", "PopulationSegmentation", "PowerForecasting"]
+STACKS = all_stacks()
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
