@@ -181,7 +181,7 @@ def test_a_pytorch_model_without_its_code_cannot_serve(
 
 def test_a_failed_endpoint_is_deleted_and_created_again(tmp_path: Path) -> None:
     """Defect 4: DeleteEndpoint is the only operation on a Failed endpoint; the next run recovers."""
-    app = synth(tmp_path / "cdk.out", (fast(POWER_FORECASTING, gate=_loose(POWER_FORECASTING)),))
+    app = synth(tmp_path / "cdk.out", (fast(POWER_FORECASTING),))
     workdir = tmp_path / "w"
     first = run_case(POWER, workdir=workdir, assembly_dir=app)
     assert first.status == "SUCCEEDED" and first.endpoint, (first.error, first.cause)
@@ -197,9 +197,3 @@ def test_a_failed_endpoint_is_deleted_and_created_again(tmp_path: Path) -> None:
     assert visited.index("DeleteFailedEndpoint") < visited.index("CreateEndpoint")
     assert "UpdateEndpoint" not in visited
     assert second.endpoint and second.endpoint["status"] == "InService"
-
-
-def _loose(case: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(case.gate, threshold=2.0)  # a 2-epoch DeepAR: the paths, not quality

@@ -19,14 +19,13 @@ from stacks.case_study import CaseStudy
 from stacks.cases import ALL, MOON_CLASSIFICATION, POPULATION_SEGMENTATION, POWER_FORECASTING
 
 
-def test_four_case_studies_with_unique_ids_and_short_names() -> None:
-    assert [c.id for c in ALL] == [
-        "population-segmentation",
-        "fraud-detection",
-        "moon-classification",
-        "power-forecasting",
-    ]
-    assert len({c.short_name for c in ALL}) == 4
+def test_case_studies_have_unique_ids_short_names_and_data() -> None:
+    assert (
+        len({c.id for c in ALL})
+        == len({c.short_name for c in ALL})
+        == len({c.local.folder for c in ALL})
+        == len(ALL)
+    )
 
 
 def test_seed_defaults() -> None:

@@ -11,6 +11,7 @@ from local_runtime.cfn import LOCAL_ACCOUNT, LOCAL_REGION, Resolver
 from local_runtime.contracts import iam
 from local_runtime.contracts.permissions import AccessDenied, Authorizer, Lookups, Need
 from local_runtime.contracts.policies import Policies
+from stacks.cases import ALL
 
 KEY = f"arn:aws:kms:{LOCAL_REGION}:{LOCAL_ACCOUNT}:key/platform-key961b73fd"
 ARTIFACTS = f"mlcases-dev-artifacts-{LOCAL_ACCOUNT}-{LOCAL_REGION}"
@@ -169,7 +170,7 @@ def test_the_roles_trust_sagemaker(authorizer: Authorizer) -> None:
 
 def test_every_endpoint_alarm_can_notify_the_encrypted_topic(authorizer: Authorizer) -> None:
     alarms = list(authorizer.policies.alarm_actions)
-    assert len(alarms) == 8  # 5XX and latency, four endpoints
+    assert len(alarms) == 2 * len(ALL)  # 5XX and latency per endpoint
     assert authorizer.alarm_notification_problems(alarms) == []
 
 
