@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from bench.quality._container import opt_ml
 from ml_code.builtin import linear_learner
 from ml_code.common import io, metrics
+from ml_code.common.sm_env import JobFolder
 from ml_code.fraud_detection import preprocess
 
 POPULATION = {0: 284_315, 1: 492}  # the full Kaggle file's class counts
@@ -52,25 +52,23 @@ HYPERPARAMETERS = {
 
 def _train_job(root: Path, channels: dict[str, pd.DataFrame]) -> tuple[Path, dict[str, float]]:
     """One training job in a folder shaped like /opt/ml; returns the model folder and its #metric lines."""
-    config = root / "input" / "config"
-    io.write_json(config / "hyperparameters.json", HYPERPARAMETERS)
-    io.write_json(config / "inputdataconfig.json", {c: {"ContentType": "text/csv"} for c in channels})
+    job = JobFolder(root).write_training_config(
+        HYPERPARAMETERS, {c: {"ContentType": "text/csv"} for c in channels}
+    )
     for channel, frame in channels.items():
-        with io.atomic_path(root / "input" / "data" / channel / f"{channel}.csv") as tmp:
+        with io.atomic_path(job.channel(channel) / f"{channel}.csv") as tmp:
             frame.to_csv(tmp, header=False, index=False)
     out = stdio.StringIO()
-    with opt_ml(root), contextlib.redirect_stdout(out):
+    with job.active(), contextlib.redirect_stdout(out):
         rc = linear_learner.main(["train"])
     if rc != 0:
-        raise RuntimeError(
-            f"linear_learner train exited with {rc}: {(root / 'output' / 'failure').read_text()}"
-        )
+        raise RuntimeError(f"linear_learner train exited with {rc}: {job.failure.read_text()}")
     lines = [
         ln.removeprefix("#metric ").split("=")
         for ln in out.getvalue().splitlines()
         if ln.startswith("#metric")
     ]
-    return root / "model", {name: float(value) for name, value in lines}
+    return job.model, {name: float(value) for name, value in lines}
 
 
 def _score(model_dir: Path, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -16,8 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.quality._container import opt_ml
 from ml_code.builtin import kmeans, pca
+from ml_code.common.sm_env import JobFolder
 from ml_code.population_segmentation import evaluate, preprocess, select_components
 
 PCA_HYPERPARAMETERS = {"feature_dim": "34", "num_components": "33", "mini_batch_size": "300"}
@@ -32,15 +32,13 @@ def _check(rc: int, step: str) -> None:
 
 def _train(module: ModuleType, root: Path, hyperparameters: dict[str, str], train: Path) -> Path:
     """A training job: write its config and channel, run `<module> train`, return its model folder."""
-    config = root / "input" / "config"
-    config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    channels = {"train": {"ContentType": "text/csv;label_size=0"}}
-    (config / "inputdataconfig.json").write_text(json.dumps(channels))
-    shutil.copytree(train, root / "input" / "data" / "train")
-    with opt_ml(root):
+    job = JobFolder(root).write_training_config(
+        hyperparameters, {"train": {"ContentType": "text/csv;label_size=0"}}
+    )
+    shutil.copytree(train, job.channel("train"), dirs_exist_ok=True)
+    with job.active():
         _check(module.main(["train"]), f"{module.__name__} train")
-    return root / "model"
+    return job.model
 
 
 def _transform(module: ModuleType, model_dir: Path, source: Path, out_dir: Path) -> None:

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.quality._container import opt_ml
 from ml_code.builtin import deepar
 from ml_code.common.io import read_jsonlines, write_jsonlines
+from ml_code.common.sm_env import JobFolder
 from ml_code.power_forecasting import evaluate, preprocess
 
 # The seed's hyperparameters except epochs 10 (not 50), learning_rate 0.0005 (not 0.001), dropout_rate
@@ -62,13 +62,13 @@ def _train(
     root: Path, hyperparameters: dict[str, str], channels: dict[str, Path]
 ) -> tuple[dict[str, float], float]:
     """One training job; returns the `#metric` lines it printed and its wall-clock seconds."""
-    (root / "input" / "config").mkdir(parents=True)
-    (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    settings = {name: {"ContentType": "application/jsonlines"} for name in channels}
+    job = JobFolder(root).write_training_config(hyperparameters, settings)
     for name, folder in channels.items():
-        shutil.copytree(folder, root / "input" / "data" / name)
+        shutil.copytree(folder, job.channel(name), dirs_exist_ok=True)
     out = io.StringIO()
     started = time.perf_counter()
-    with opt_ml(root), contextlib.redirect_stdout(out):
+    with job.active(), contextlib.redirect_stdout(out):
         rc = deepar.main(["train"])
     seconds = time.perf_counter() - started
     if rc != 0:

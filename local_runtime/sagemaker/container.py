@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ml_code.common.sm_env import JobFolder
+
 OPT_ML = "/opt/ml"
 ROOT_ENV = "ML_CODE_OPT_ML"  # read by ml_code.common.sm_env
 MISMATCH = "ImageMismatch:"  # what contracts/image_python.py prints for code the image cannot run
@@ -62,7 +64,7 @@ class RunResult:
 
 def failure_reason(root: Path, stderr: str, exit_code: int) -> str:
     """SageMaker reports `/opt/ml/output/failure` (first 1 KiB); otherwise the last line of stderr."""
-    failure = root / "output" / "failure"
+    failure = JobFolder(root).failure
     if failure.is_file() and failure.read_text().strip():
         return failure.read_text().strip()[:1024]
     lines = [line for line in stderr.splitlines() if line.strip()]

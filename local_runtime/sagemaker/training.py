@@ -21,7 +21,7 @@ from local_runtime.contracts import images as image_contract
 from local_runtime.errors import SageMakerError
 from local_runtime.sagemaker import channels, container, metrics
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
-from ml_code.common.io import write_json
+from ml_code.common.sm_env import JobFolder
 
 
 def validate(request: dict[str, Any]) -> None:
@@ -46,22 +46,19 @@ def _as_arg(value: Any) -> str:
     return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
-def _write_config(root: Path, request: dict[str, Any]) -> None:
-    config = root / "input" / "config"
-    write_json(config / "hyperparameters.json", {k: str(v) for k, v in request["HyperParameters"].items()})
-    write_json(
-        config / "inputdataconfig.json",
-        {
-            ch["ChannelName"]: {
-                "ContentType": ch.get("ContentType", ""),
-                "TrainingInputMode": ch.get("InputMode", "File"),
-                "S3DistributionType": ch["DataSource"]["S3DataSource"].get("S3DataDistributionType"),
-                "RecordWrapperType": ch.get("RecordWrapperType", "None"),
-            }
-            for ch in request.get("InputDataConfig", [])
-        },
-    )
-    write_json(config / "resourceconfig.json", {"current_host": "algo-1", "hosts": ["algo-1"]})
+def _write_config(job: JobFolder, request: dict[str, Any]) -> None:
+    channels_config = {
+        ch["ChannelName"]: {
+            "ContentType": ch.get("ContentType", ""),
+            "TrainingInputMode": ch.get("InputMode", "File"),
+            "S3DistributionType": ch["DataSource"]["S3DataSource"].get("S3DataDistributionType"),
+            "RecordWrapperType": ch.get("RecordWrapperType", "None"),
+        }
+        for ch in request.get("InputDataConfig", [])
+    }
+    job.write_training_config(request["HyperParameters"], channels_config)
+    for folder in (job.model, job.output_data):  # SageMaker creates both before the algorithm runs
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def _script_mode(ctx: JobContext, root: Path, hps: dict[str, str]) -> tuple[list[str], dict[str, str], Path]:
@@ -70,16 +67,17 @@ def _script_mode(ctx: JobContext, root: Path, hps: dict[str, str]) -> tuple[list
         raise channels.ChannelError(
             "script mode needs hyperparameters sagemaker_submit_directory and sagemaker_program"
         )
+    job = JobFolder(root)
     code = root / "code"
     channels.fetch_archive(ctx.s3, str(_decode(submit)), code)
     user = {k: _decode(v) for k, v in hps.items() if not k.startswith("sagemaker_")}
     args = [item for k, v in sorted(user.items()) for item in (f"--{k}", _as_arg(v))]
     names = [ch["ChannelName"] for ch in ctx.request.get("InputDataConfig", [])]
     env = {
-        "SM_MODEL_DIR": str(root / "model"),
-        "SM_OUTPUT_DATA_DIR": str(root / "output" / "data"),
-        "SM_OUTPUT_DIR": str(root / "output"),
-        "SM_INPUT_DIR": str(root / "input"),
+        "SM_MODEL_DIR": str(job.model),
+        "SM_OUTPUT_DATA_DIR": str(job.output_data),
+        "SM_OUTPUT_DIR": str(job.output),
+        "SM_INPUT_DIR": str(job.config.parent),
         "SM_MODULE_DIR": str(_decode(submit)),
         "SM_USER_ENTRY_POINT": str(_decode(program)),
         "SM_CHANNELS": json.dumps(sorted(names)),
@@ -88,23 +86,22 @@ def _script_mode(ctx: JobContext, root: Path, hps: dict[str, str]) -> tuple[list
         "SM_NUM_GPUS": "0",
         "SM_HOSTS": json.dumps(["algo-1"]),
         "SM_CURRENT_HOST": "algo-1",
-        **{f"SM_CHANNEL_{n.upper()}": str(root / "input" / "data" / n) for n in names},
+        **{f"SM_CHANNEL_{n.upper()}": str(job.channel(n)) for n in names},
     }
     return [sys.executable, str(_decode(program)), *args], env, code
 
 
 def run_training(ctx: JobContext) -> JobOutcome:
     request, root = ctx.request, ctx.root
+    job = JobFolder(root)
     hps = {k: str(v) for k, v in request.get("HyperParameters", {}).items()}
     request = {**request, "HyperParameters": hps}
-    for sub in ("model", "output/data", "input/data"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    _write_config(root, request)
+    _write_config(job, request)
     algorithm = request["AlgorithmSpecification"]
     image = images.resolve(algorithm["TrainingImage"])
     for channel in request.get("InputDataConfig", []):
         source = channel["DataSource"]["S3DataSource"]
-        dest = root / "input" / "data" / channel["ChannelName"]
+        dest = job.channel(channel["ChannelName"])
         channels.download(ctx.s3, source["S3Uri"], source.get("S3DataType", "S3Prefix"), dest)
     extra = container.rewrite_all(request.get("Environment"), root)
     sm_env: dict[str, str] = {}
@@ -129,10 +126,10 @@ def run_training(ctx: JobContext) -> JobOutcome:
         return JobOutcome.failed(result.failure_reason, stopped=result.timed_out, metrics=values)
     output = request["OutputDataConfig"]["S3OutputPath"].rstrip("/") + f"/{ctx.name}/output"
     kms_key = request["OutputDataConfig"].get("KmsKeyId")
-    artifacts = ["model"] + (["output"] if any((root / "output" / "data").iterdir()) else [])
+    artifacts = ["model"] + (["output"] if any(job.output_data.iterdir()) else [])
     for artifact in artifacts:
         ctx.s3.authorize_write(f"{output}/{artifact}.tar.gz", kms_key=kms_key)
-    channels.tar_directory(root / "model", ctx.s3.path(f"{output}/model.tar.gz"))
+    channels.tar_directory(job.model, ctx.s3.path(f"{output}/model.tar.gz"))
     if "output" in artifacts:
-        channels.tar_directory(root / "output" / "data", ctx.s3.path(f"{output}/output.tar.gz"))
+        channels.tar_directory(job.output_data, ctx.s3.path(f"{output}/output.tar.gz"))
     return JobOutcome.completed(metrics=values, ModelArtifacts={"S3ModelArtifacts": f"{output}/model.tar.gz"})

@@ -8,8 +8,11 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_ENV = "ML_CODE_OPT_ML"
@@ -19,15 +22,88 @@ def opt_ml() -> Path:
     return Path(os.environ.get(ROOT_ENV, "/opt/ml"))
 
 
+@dataclass(frozen=True)
+class JobFolder:
+    """The `/opt/ml` layout of a SageMaker job with its root as a parameter (as GluonTS's SageMaker
+    shim does with its paths object): the container's own `/opt/ml`, a local job's folder, a test's or
+    a benchmark's. The one place that knows the layout; the local runtime, `bench/` and the tests
+    build and read job folders through it."""
+
+    root: Path = Path("/opt/ml")
+
+    @classmethod
+    def current(cls) -> JobFolder:
+        return cls(opt_ml())
+
+    @property
+    def config(self) -> Path:
+        return self.root / "input" / "config"
+
+    def channel(self, name: str) -> Path:
+        return self.root / "input" / "data" / name
+
+    @property
+    def model(self) -> Path:
+        return self.root / "model"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def output_data(self) -> Path:
+        return self.output / "data"
+
+    @property
+    def failure(self) -> Path:
+        return self.output / "failure"
+
+    def processing_input(self, name: str) -> Path:
+        return self.root / "processing" / "input" / name
+
+    def processing_output(self, name: str) -> Path:
+        return self.root / "processing" / "output" / name
+
+    def write_training_config(
+        self, hyperparameters: Mapping[str, object], channels: Mapping[str, Mapping[str, str]]
+    ) -> JobFolder:
+        """What SageMaker writes before a training job starts: `hyperparameters.json` (every value a
+        string), `inputdataconfig.json` (per channel: ContentType, ...), `resourceconfig.json` (one
+        host), and an empty folder per channel for its data."""
+        self.config.mkdir(parents=True, exist_ok=True)
+        for name, value in (
+            ("hyperparameters.json", {str(k): str(v) for k, v in hyperparameters.items()}),
+            ("inputdataconfig.json", {name: dict(settings) for name, settings in channels.items()}),
+            ("resourceconfig.json", {"current_host": "algo-1", "hosts": ["algo-1"]}),
+        ):
+            (self.config / name).write_text(json.dumps(value))
+        for name in channels:
+            self.channel(name).mkdir(parents=True, exist_ok=True)
+        return self
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[JobFolder]:
+        """Run ml_code in this process as if this folder were `/opt/ml` (benchmarks and tests)."""
+        previous = os.environ.get(ROOT_ENV)
+        os.environ[ROOT_ENV] = str(self.root)
+        try:
+            yield self
+        finally:
+            if previous is None:
+                os.environ.pop(ROOT_ENV, None)
+            else:
+                os.environ[ROOT_ENV] = previous
+
+
 # -- processing jobs -------------------------------------------------------------------------
 
 
 def processing_input(name: str) -> Path:
-    return opt_ml() / "processing" / "input" / name
+    return JobFolder.current().processing_input(name)
 
 
 def processing_output(name: str) -> Path:
-    return opt_ml() / "processing" / "output" / name
+    return JobFolder.current().processing_output(name)
 
 
 def parse_dir_overrides(pairs: list[str] | None) -> dict[str, Path]:
@@ -61,7 +137,7 @@ class ProcessingDirs:
 
 
 def hyperparameters() -> dict[str, str]:
-    path = opt_ml() / "input" / "config" / "hyperparameters.json"
+    path = JobFolder.current().config / "hyperparameters.json"
     if not path.exists():
         return {}
     return {str(k): str(v) for k, v in json.loads(path.read_text()).items()}
@@ -69,12 +145,12 @@ def hyperparameters() -> dict[str, str]:
 
 def input_data_config() -> dict[str, dict[str, str]]:
     """Per-channel settings (ContentType, ...) from `input/config/inputdataconfig.json`."""
-    path = opt_ml() / "input" / "config" / "inputdataconfig.json"
+    path = JobFolder.current().config / "inputdataconfig.json"
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def channel_dir(channel: str) -> Path:
-    return Path(os.environ.get(f"SM_CHANNEL_{channel.upper()}", opt_ml() / "input" / "data" / channel))
+    return Path(os.environ.get(f"SM_CHANNEL_{channel.upper()}", JobFolder.current().channel(channel)))
 
 
 def has_channel(channel: str) -> bool:
@@ -83,20 +159,20 @@ def has_channel(channel: str) -> bool:
 
 
 def model_dir() -> Path:
-    return Path(os.environ.get("SM_MODEL_DIR", opt_ml() / "model"))
+    return Path(os.environ.get("SM_MODEL_DIR", JobFolder.current().model))
 
 
 def output_data_dir() -> Path:
-    return Path(os.environ.get("SM_OUTPUT_DATA_DIR", opt_ml() / "output" / "data"))
+    return Path(os.environ.get("SM_OUTPUT_DATA_DIR", JobFolder.current().output_data))
 
 
 def write_failure(reason: str) -> None:
     """SageMaker reports the first 1 KiB of `/opt/ml/output/failure` as the job's FailureReason."""
-    if not opt_ml().is_dir():  # not in a container nor a local job: nothing to report to
+    job = JobFolder.current()
+    if not job.root.is_dir():  # not in a container nor a local job: nothing to report to
         return
-    path = opt_ml() / "output" / "failure"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(reason[:1024])
+    job.failure.parent.mkdir(parents=True, exist_ok=True)
+    job.failure.write_text(reason[:1024])
 
 
 def num_cpus() -> int:

@@ -16,6 +16,7 @@ import pytest
 from ml_code.builtin import _deepar_config, deepar
 from ml_code.builtin._deepar_data import read_channel
 from ml_code.common.errors import BadRequest, InputError
+from ml_code.common.sm_env import JobFolder
 
 SEED = Path(__file__).resolve().parents[3] / "data" / "power" / "deepar_udacity"
 TINY = {
@@ -25,12 +26,9 @@ TINY = {
 
 
 def _job(root: Path, hyperparameters: dict[str, str], channels: dict[str, bytes]) -> Path:
-    (root / "input" / "config").mkdir(parents=True)
-    (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    job = JobFolder(root).write_training_config(hyperparameters, {name: {} for name in channels})
     for name, body in channels.items():
-        folder = root / "input" / "data" / name
-        folder.mkdir(parents=True)
-        (folder / ("data.json.gz" if body[:2] == b"\x1f\x8b" else "data.json")).write_bytes(body)
+        (job.channel(name) / ("data.json.gz" if body[:2] == b"\x1f\x8b" else "data.json")).write_bytes(body)
     return root
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from ml_code.builtin import _csv, _hyperparameters, kmeans
 from ml_code.common.errors import BadRequest, InputError
+from ml_code.common.sm_env import JobFolder
 
 TRUE_CENTERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
 
@@ -34,15 +35,11 @@ def _match_error(centers: np.ndarray) -> float:
 
 
 def _job(root: Path, hyperparameters: dict[str, str], channels: dict[str, np.ndarray]) -> Path:
-    config = root / "input" / "config"
-    config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    (config / "inputdataconfig.json").write_text(
-        json.dumps({c: {"ContentType": "text/csv"} for c in channels})
+    job = JobFolder(root).write_training_config(
+        hyperparameters, {c: {"ContentType": "text/csv"} for c in channels}
     )
     for name, rows in channels.items():
-        (root / "input" / "data" / name).mkdir(parents=True)
-        np.savetxt(root / "input" / "data" / name / f"{name}.csv", rows, delimiter=",", fmt="%.17g")
+        np.savetxt(job.channel(name) / f"{name}.csv", rows, delimiter=",", fmt="%.17g")
     return root
 
 

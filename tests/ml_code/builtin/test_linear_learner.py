@@ -14,6 +14,7 @@ from ml_code.builtin._linear_config import Hyperparameters
 from ml_code.builtin._linear_model import calibrate
 from ml_code.builtin._linear_training import train
 from ml_code.common.errors import BadRequest, InputError
+from ml_code.common.sm_env import JobFolder
 from ml_code.fraud_detection import preprocess
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "creditcard"
@@ -132,11 +133,9 @@ def test_auto_weight_sgd_no_bias_and_training_loss_early_stopping() -> None:
 
 
 def _job(root: Path, hyperparameters: dict[str, str], channels: dict[str, Path]) -> None:
-    (root / "input" / "config").mkdir(parents=True)
-    (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    job = JobFolder(root).write_training_config(hyperparameters, {channel: {} for channel in channels})
     for channel, source in channels.items():
-        (root / "input" / "data" / channel).mkdir(parents=True)
-        (root / "input" / "data" / channel / source.name).write_bytes(source.read_bytes())
+        (job.channel(channel) / source.name).write_bytes(source.read_bytes())
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from sklearn.decomposition import PCA
 
 from ml_code.builtin import pca
 from ml_code.common.errors import BadRequest
+from ml_code.common.sm_env import JobFolder
 from ml_code.population_segmentation import preprocess
 
 CENSUS = Path(__file__).resolve().parents[3] / "data" / "census" / "acs2015_county_data.csv"
@@ -32,13 +33,8 @@ def model(scaled: np.ndarray) -> pca.PcaModel:
 def _job(
     root: Path, hyperparameters: dict[str, str], train: str, content_type: str = "text/csv;label_size=0"
 ) -> Path:
-    config = root / "input" / "config"
-    config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    (config / "inputdataconfig.json").write_text(json.dumps({"train": {"ContentType": content_type}}))
-    channel = root / "input" / "data" / "train"
-    channel.mkdir(parents=True)
-    (channel / "part-0.csv").write_text(train)
+    job = JobFolder(root).write_training_config(hyperparameters, {"train": {"ContentType": content_type}})
+    (job.channel("train") / "part-0.csv").write_text(train)
     return root
 
 

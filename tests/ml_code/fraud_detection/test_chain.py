@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 
 from bench.quality import fraud as bench
 from ml_code.builtin import linear_learner as ll
+from ml_code.common.sm_env import JobFolder
 from ml_code.fraud_detection import evaluate, preprocess
 
 DATA = Path(__file__).resolve().parents[3] / "data"
@@ -23,17 +25,14 @@ def _steps(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
     argv = ["--input-dir", f"raw={DATA / 'creditcard'}", "--population-counts", "0=284315,1=492"]
     assert preprocess.main(argv + [a for n in ("train", "validation", "test", "test_features", "meta")
                                    for a in ("--output-dir", f"{n}={root / n}")]) == 0  # fmt: skip
-    job = root / "job"
-    (job / "input" / "config").mkdir(parents=True)
-    (job / "input" / "config" / "hyperparameters.json").write_text(json.dumps(bench.HYPERPARAMETERS))
-    for channel in ("train", "validation", "test"):
-        (job / "input" / "data").mkdir(exist_ok=True)
-        (job / "input" / "data" / channel).symlink_to(root / channel)
-    monkeypatch.setenv("ML_CODE_OPT_ML", str(job))
+    channels = ("train", "validation", "test")
+    job = JobFolder(root / "job").write_training_config(bench.HYPERPARAMETERS, {c: {} for c in channels})
+    for channel in channels:
+        shutil.copytree(root / channel, job.channel(channel), dirs_exist_ok=True)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with job.active(), contextlib.redirect_stdout(out):
         assert ll.main(["train"]) == 0
-    model = ll.model_fn(str(job / "model"))
+    model = ll.model_fn(str(job.model))
     lines = (root / "test_features" / "test_features.csv").read_text().splitlines(keepends=True)
     (root / "predictions").mkdir()
     with (root / "predictions" / "test_features.csv.out").open("wb") as fh:
