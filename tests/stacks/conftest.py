@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # validate_asl, asl_spec
@@ -36,11 +37,18 @@ class Synthesized:
     templates: dict[str, dict[str, Any]]  # construct id -> template
     validation_report: dict[str, Any]
     validation_error: str | None
+    _assertions: dict[str, Template] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def resolver(self) -> Resolver:
         """The local runtime's resolver, over every stack: the tests check what local runs execute."""
         return Resolver(self.templates, account=TEST_ACCOUNT, region=TEST_REGION)
+
+    def template(self, stack: str) -> Template:
+        """The stack's template for the CDK assertions library (`Match`, `Capture`)."""
+        if stack not in self._assertions:
+            self._assertions[stack] = Template.from_json(self.templates[stack])
+        return self._assertions[stack]
 
     def definition(self, stack: str) -> dict[str, Any]:
         (definition,) = state_machine_definitions(self.resolver, stack).values()
