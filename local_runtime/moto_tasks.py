@@ -180,7 +180,9 @@ class LocalAwsSdkTask(aws_sdk.StateTaskServiceAwsSdk):
             )
         elif api == "s3":
             env.stack.append(
-                to_state_json(_services().s3_call(action, normalised_parameters), epoch_millis=False)
+                to_state_json(
+                    _services().s3_call(action, normalised_parameters, _state_name(env)), epoch_millis=False
+                )
             )
         else:
             super()._eval_service_task(env, resource_runtime_part, normalised_parameters, state_credentials)

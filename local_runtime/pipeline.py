@@ -20,6 +20,7 @@ from local_runtime import bundled_data, cases, report, timeline
 from local_runtime.assembly import Assembly, synthesize
 from local_runtime.cfn import LOCAL_REGION, Resolver
 from local_runtime.contracts.calls import CallGuard
+from local_runtime.contracts.iam import UnsupportedPolicy
 from local_runtime.contracts.permissions import Authorizer, Lookups, RoleS3Access
 from local_runtime.contracts.policies import Policies
 from local_runtime.endpoints.service import EndpointService
@@ -128,7 +129,10 @@ def run_case(
         traffic=lambda name: sample_request(case, s3.root),
     )
     stack_alarms = [a for a in authorizer.policies.alarm_actions if _in_stack(assembly, resolver, stack, a)]
-    blocked = authorizer.alarm_notification_problems(stack_alarms)
+    try:
+        blocked = authorizer.alarm_notification_problems(stack_alarms)
+    except UnsupportedPolicy as exc:
+        raise ContractViolation("local mode cannot evaluate a policy of this app", [str(exc)]) from None
     if blocked:
         raise ContractViolation("endpoint alarms cannot send their notifications", blocked)
     guard = CallGuard(authorizer, assembly.state_machine_role(stack, resolver))

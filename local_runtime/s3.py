@@ -16,7 +16,7 @@ from typing import Protocol
 class S3Access(Protocol):
     """Raises when `role` may not read the keys (under `prefix`) or write them (with `kms_key`)."""
 
-    def read(self, role: str, bucket: str, prefix: str, keys: list[str]) -> None: ...
+    def read(self, role: str, bucket: str, prefix: str, keys: list[str], listing: bool) -> None: ...
 
     def write(self, role: str, bucket: str, keys: list[str], kms_key: str | None) -> None: ...
 
@@ -30,11 +30,15 @@ class LocalS3:
         return LocalS3(self.root, self.access, role)
 
     def authorize_read(self, uri: str, keys: Iterable[str] | None = None) -> None:
-        """Check a read of `keys` (default: the object at `uri`) under the prefix `uri`."""
+        """Check a read of `keys` under the prefix `uri` (an S3Prefix input: listed first), or, with
+        no keys, a download of the one object at `uri`."""
         if self.access is None or self.role is None:
             return
         bucket, prefix = _split(uri)
-        self.access.read(self.role, bucket, prefix, list(keys) if keys is not None else [prefix])
+        if keys is None:
+            self.access.read(self.role, bucket, prefix, [prefix], False)
+        else:
+            self.access.read(self.role, bucket, prefix, list(keys), True)
 
     def authorize_write(
         self, uri: str, keys: Iterable[str] | None = None, kms_key: str | None = None

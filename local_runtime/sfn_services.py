@@ -64,7 +64,7 @@ class LocalServices:
                 "ValidationException", f"Missing required parameter: {exc.args[0]}"
             ) from None
 
-    def s3_call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    def s3_call(self, action: str, params: dict[str, Any], state: str = "") -> dict[str, Any]:
         if action not in {"getObject", "putObject"}:
             raise S3Error("NotImplemented", f"S3 action {action} is not available locally", 501)
         bucket, key = params.get("Bucket"), params.get("Key")
@@ -86,6 +86,7 @@ class LocalServices:
                 tmp.write_bytes(data)
             return {"ETag": f'"{hashlib.md5(data).hexdigest()}"'}
         if not path.is_file():
+            self.guard.missing_object(state, str(bucket), str(key))  # AccessDenied without ListBucket
             raise S3Error("NoSuchKey", "The specified key does not exist.", 404)
         data = path.read_bytes()
         return {

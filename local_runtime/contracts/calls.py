@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local_runtime.contracts import api_shapes, integrations
-from local_runtime.contracts.permissions import AccessDenied, Authorizer
+from local_runtime.contracts import api_shapes, iam, integrations
+from local_runtime.contracts.permissions import AccessDenied, Authorizer, Need
 from local_runtime.errors import S3Error, SageMakerError
 
 # aws-sdk services whose requests are checked against their botocore model. SNS is left out: its
@@ -45,12 +45,22 @@ class CallGuard:
                 text = f"{api_shapes.message(violations)} ({where}checked against botocore's {service} model)"
                 raise _error(service, "ValidationException", text, status=400)
         if self.authorizer is not None and self.role_arn is not None:
-            try:
-                self.authorizer.authorize(
-                    self.role_arn, self.authorizer.task_needs(resource, params), where=where
-                )
-            except AccessDenied as exc:
-                raise _error(service, "AccessDenied", str(exc), status=403) from None
+            self._authorize(service, where, self.authorizer.task_needs(resource, params))
+
+    def missing_object(self, state: str, bucket: str, key: str) -> None:
+        """S3 answers a missing key with NoSuchKey only to a caller that may list the bucket."""
+        if self.authorizer is not None and self.role_arn is not None:
+            self._authorize("s3", f"state {state}: ", self.authorizer.missing_object_needs(bucket, key))
+
+    def _authorize(self, service: str, where: str, needs: list[Need]) -> None:
+        assert self.authorizer is not None and self.role_arn is not None
+        try:
+            self.authorizer.authorize(self.role_arn, needs, where=where)
+        except AccessDenied as exc:
+            raise _error(service, "AccessDenied", str(exc), status=403) from None
+        except iam.UnsupportedPolicy as exc:  # a limit of local mode, not an answer AWS would give
+            message = f"{where}local mode cannot evaluate a policy: {exc}"
+            raise _error(service, "LocalUnsupportedPolicy", message, status=400) from None
 
 
 def _service_action(resource: str) -> tuple[str, str]:

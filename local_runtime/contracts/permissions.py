@@ -87,7 +87,8 @@ class Authorizer:
         principal = iam.Principal("AWS", role_arn)
         caller = f"User: {role_arn}"
         for need in needs:
-            request = iam.Request(need.action, need.resource, dict(need.context), principal)
+            context = {"aws:SecureTransport": "true", **need.context}  # SDK calls use TLS
+            request = iam.Request(need.action, need.resource, context, principal)
             decision = iam.evaluate(documents, request)
             decision = self._with_resource_policy(need, request, decision)
             if decision is not iam.Decision.ALLOW:
@@ -115,7 +116,7 @@ class Authorizer:
         """KMS needs its key policy to allow too (the root statement lets IAM decide); an SNS topic
         policy can only deny a same-account caller that IAM allows.
         https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"""
-        documents = self.policies.resource.get(need.resource)
+        documents = self.policies.resource.get(_policy_holder(need.resource))
         if documents is None:
             return decision
         by_resource = iam.evaluate(documents, request, resource_policy=True)
@@ -133,17 +134,19 @@ class Authorizer:
         cloudwatch = iam.Principal("Service", "cloudwatch.amazonaws.com")
         problems = []
         for alarm in alarm_arns:
-            context = {"aws:SourceArn": alarm, "aws:SourceAccount": self.policies.account}
-            context["aws:SecureTransport"] = "true"
+            # SNS documents aws:SourceArn/SourceAccount on the publish; no source keys are documented
+            # on the KMS calls made for an encrypted topic, so a key policy must not rely on them.
+            publish = {"aws:SourceArn": alarm, "aws:SourceAccount": self.policies.account}
             for topic in self.policies.alarm_actions.get(alarm, []):
                 if not topic.startswith("arn:aws:sns:"):
                     continue
-                needs = [(topic, "sns:Publish")]
+                needs: list[tuple[str, str, dict[str, str]]] = [(topic, "sns:Publish", publish)]
                 key = self.policies.topic_keys.get(topic)
                 if key:
-                    needs += [(key, "kms:GenerateDataKey"), (key, "kms:Decrypt")]
-                for resource, action in needs:
+                    needs += [(key, "kms:GenerateDataKey", {}), (key, "kms:Decrypt", {})]
+                for resource, action, context in needs:
                     documents = self.policies.resource.get(resource, [])
+                    context = {**context, "aws:SecureTransport": "true"}
                     request = iam.Request(action, resource, context, cloudwatch)
                     decision = iam.evaluate(documents, request, resource_policy=True)
                     if decision is not iam.Decision.ALLOW:
@@ -255,14 +258,10 @@ class Authorizer:
 
     # -- SageMaker jobs (as the execution role) -------------------------------------------------
 
-    def read_needs(self, bucket: str, prefix: str, keys: list[str]) -> list[Need]:
-        """An S3Prefix input lists the prefix, then gets every object (one object: a get alone), and
-        decrypts with the bucket's key."""
-        needs = (
-            []
-            if keys == [prefix]
-            else [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix})]
-        )
+    def read_needs(self, bucket: str, prefix: str, keys: list[str], *, listing: bool = True) -> list[Need]:
+        """An S3Prefix input lists the prefix (even when it names one object), then gets every object
+        and decrypts with the bucket's key; a single download (`listing=False`) only gets."""
+        needs = [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix})] if listing else []
         needs += [Need("s3:GetObject", f"arn:aws:s3:::{bucket}/{k}") for k in keys]
         return needs + self._bucket_key(bucket, write=False)
 
@@ -284,6 +283,13 @@ class Authorizer:
         return [Need("kms:Decrypt", key, why=why)]
 
 
+def _policy_holder(resource: str) -> str:
+    """Where a resource's resource-based policy hangs: an S3 object's is its bucket's."""
+    if resource.startswith("arn:aws:s3:::"):
+        return "arn:aws:s3:::" + resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+    return resource
+
+
 def _member(params: Mapping[str, Any], path: tuple[str, ...]) -> str | None:
     if not path:
         return None
@@ -301,8 +307,8 @@ class RoleS3Access:
     def __init__(self, authorizer: Authorizer) -> None:
         self.authorizer = authorizer
 
-    def read(self, role: str, bucket: str, prefix: str, keys: list[str]) -> None:
-        self.authorizer.authorize(role, self.authorizer.read_needs(bucket, prefix, keys))
+    def read(self, role: str, bucket: str, prefix: str, keys: list[str], listing: bool) -> None:
+        self.authorizer.authorize(role, self.authorizer.read_needs(bucket, prefix, keys, listing=listing))
 
     def write(self, role: str, bucket: str, keys: list[str], kms_key: str | None) -> None:
         self.authorizer.authorize(role, self.authorizer.write_needs(bucket, keys, kms_key))

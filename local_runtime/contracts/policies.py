@@ -3,7 +3,9 @@
 Everything the permission checks need comes from the templates CloudFormation would create, so a
 grant missing from `stacks/` is missing here too: each role's identity policies (inline `Policies`,
 `AWS::IAM::Policy` resources attached to it, managed policy ARNs refused as unknowable offline) and
-trust policy, the key and topic policies, and which KMS key encrypts each bucket and topic.
+trust policy, the key, topic and bucket policies, and which KMS key encrypts each bucket and topic.
+Managed policy ARNs are recorded, not read (their documents are not in the templates): a test keeps
+the stacks free of them.
 """
 
 from __future__ import annotations
@@ -92,7 +94,13 @@ def _alarm(found: Policies, r: Resolver, stack: str, logical_id: str, props: dic
     found.alarm_actions[arn] = [str(a) for a in r.resolve(stack, props.get("AlarmActions", []))]
 
 
+def _bucket_policy(found: Policies, r: Resolver, stack: str, logical_id: str, props: dict[str, Any]) -> None:
+    bucket = str(r.resolve(stack, props["Bucket"]))
+    found.resource.setdefault(f"arn:aws:s3:::{bucket}", []).append(r.resolve(stack, props["PolicyDocument"]))
+
+
 _READERS = {
+    "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::IAM::Role": _role,
     "AWS::IAM::Policy": _policy,

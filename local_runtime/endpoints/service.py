@@ -8,6 +8,7 @@ guardrails (see `deployment`); every resource is persisted under `<workdir>/endp
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from local_runtime.endpoints.store import Store
 from local_runtime.endpoints.traffic import TrafficSource
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
+
+DELETE_SECONDS = 30.0  # how long a deletion takes before the name is free (times the time scale)
 
 
 class EndpointService(Catalog):
@@ -129,12 +132,35 @@ class EndpointService(Catalog):
         return response if described_capture is None else {**response, "DataCaptureConfig": described_capture}
 
     def delete_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
-        ep = self.endpoint(req.get("EndpointName", ""))
-        with self._records:
-            self._endpoints.pop(ep.name, None)
-            self.store.delete("endpoints", ep.name)
+        """As SageMaker deletes: refused while the endpoint is in progress (creating, updating,
+        deleting), otherwise `Deleting` at once (traffic off) and gone a while later (scaled), so a
+        caller must wait for the name to be free before creating it again."""
+        require_valid("sagemaker", "deleteEndpoint", req)
+        ep = self.endpoint(req["EndpointName"])
+        with ep.settled:
+            if ep.status not in ("InService", "Failed", "OutOfService"):
+                raise SageMakerError("ValidationException", f'Cannot update in-progress endpoint "{ep.arn}".')
+            ep.status = "Deleting"
         lifecycle.retire(ep)
+
+        def gone() -> None:
+            with self._records:
+                if self._endpoints.get(ep.name) is ep:
+                    del self._endpoints[ep.name]
+                    self.store.delete("endpoints", ep.name)
+
+        timer = threading.Timer(DELETE_SECONDS * self.time_scale, gone)
+        timer.daemon = True
+        timer.start()
         return {}
+
+    def wait_deleted(self, name: str, timeout: float = 30.0) -> None:
+        """Block until a deleted endpoint's name is free (for tests and tools)."""
+        deadline = time.monotonic() + timeout
+        while name in self._endpoints:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"endpoint {name} still exists after {timeout} s")
+            time.sleep(0.01)
 
     def wait(self, name: str, timeout: float = 60.0) -> str:
         """Block until the endpoint is InService or Failed; returns its status."""

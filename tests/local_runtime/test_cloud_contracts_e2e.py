@@ -194,6 +194,10 @@ def test_a_failed_endpoint_is_deleted_and_created_again(tmp_path: Path) -> None:
     second = run_case(POWER, workdir=workdir, assembly_dir=app)
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     visited = [s["state"] for s in second.states]
-    assert visited.index("DeleteFailedEndpoint") < visited.index("CreateEndpoint")
+    assert (
+        visited.index("DeleteFailedEndpoint")
+        < visited.index("WaitForDeletion")
+        < visited.index("CreateEndpoint")
+    )
     assert "UpdateEndpoint" not in visited
     assert second.endpoint and second.endpoint["status"] == "InService"

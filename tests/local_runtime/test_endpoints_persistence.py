@@ -47,6 +47,7 @@ def test_load_restores_live_configs_and_rollbacks(tmp_path: Path) -> None:
     create_in_service(run, "moons", v1)
     create_in_service(run, "scratch", v1)
     run.delete_endpoint({"EndpointName": "scratch"})
+    run.wait_deleted("scratch")
     _update(run, v2)
     _update(run, "v3b-config")  # rolls back to v2
     created = run.describe_endpoint({"EndpointName": "moons"})["CreationTime"]
@@ -85,6 +86,7 @@ def test_host_follows_updates_and_deletes_made_by_another_process(tmp_path: Path
     assert (_version(host), _version(host, "second")) == ("v2", "v1")
 
     run.delete_endpoint({"EndpointName": "moons"})
+    run.wait_deleted("moons")
     assert refresh(host) == ["moons: deleted"]
     with pytest.raises(EndpointNotFound):
         host.invoke("moons", ROW, "text/csv", "application/json")

@@ -118,6 +118,10 @@ def test_model_that_cannot_load_fails_the_endpoint(tmp_path: Path) -> None:
     with pytest.raises(SageMakerError, match="in Failed status; a Failed endpoint can only be deleted"):
         service.update_endpoint({"EndpointName": "e", "EndpointConfigName": good})
     service.delete_endpoint({"EndpointName": "e"})
+    assert service.describe_endpoint({"EndpointName": "e"})["EndpointStatus"] == "Deleting"
+    with pytest.raises(SageMakerError, match="Cannot create already existing endpoint"):
+        service.create_endpoint({"EndpointName": "e", "EndpointConfigName": good})  # not yet
+    service.wait_deleted("e")
     create_in_service(service, "e", good)  # the name is free again
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,10 @@ import pytest
 from local_runtime.assembly import Assembly, synthesize
 from local_runtime.cfn import LOCAL_ACCOUNT, LOCAL_REGION, Resolver
 from local_runtime.contracts import iam
+from local_runtime.contracts.calls import CallGuard
 from local_runtime.contracts.permissions import AccessDenied, Authorizer, Lookups, Need
 from local_runtime.contracts.policies import Policies
+from local_runtime.errors import S3Error
 from stacks.cases import ALL
 
 KEY = f"arn:aws:kms:{LOCAL_REGION}:{LOCAL_ACCOUNT}:key/platform-key961b73fd"
@@ -201,4 +204,27 @@ def test_a_role_nobody_defined_is_denied_everything(authorizer: Authorizer, tmp_
     with pytest.raises(AccessDenied, match="no identity-based policy"):
         authorizer.authorize(
             f"arn:aws:iam::{LOCAL_ACCOUNT}:role/nobody", [Need("s3:GetObject", "arn:aws:s3:::b/k")]
+        )
+
+
+def test_a_key_policy_that_relies_on_source_keys_drops_alarm_notifications(authorizer: Authorizer) -> None:
+    """No source keys are documented on the KMS calls made for an encrypted topic: a CloudWatch key
+    statement conditioned on aws:SourceArn would not match, and every notification is dropped."""
+    policies = copy.deepcopy(authorizer.policies)
+    for statement in policies.resource[KEY][0]["Statement"]:
+        if statement.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}:
+            statement["Condition"] = {"ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:*:*:alarm:*"}}
+    problems = Authorizer(policies).alarm_notification_problems(list(policies.alarm_actions))
+    assert problems and all("the key policy" in p for p in problems)
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= {p.split(" no ")[1].split(" ")[0] for p in problems}
+
+
+def test_a_missing_record_is_no_such_key_only_with_list_bucket(
+    app: tuple[Assembly, Resolver], authorizer: Authorizer
+) -> None:
+    guard = CallGuard(authorizer, machine_role(app, "PopulationSegmentation"))
+    guard.missing_object("ReadDeploymentRecord", ARTIFACTS, "deployments/population-segmentation/record.json")
+    with pytest.raises(S3Error, match=r"not authorized to perform: s3:ListBucket"):
+        guard.missing_object(
+            "ReadDeploymentRecord", ARTIFACTS, "runs/population-segmentation/x/evaluation.json"
         )
