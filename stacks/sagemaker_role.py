@@ -1,5 +1,10 @@
 """The SageMaker execution role of one case study: only its own S3 prefixes, the key, its logs.
-No managed *FullAccess policy: https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html"""
+No managed *FullAccess policy: https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html
+
+Written as statements, not construct grants: `bucket.grant_read(role, pattern)` also grants
+`s3:GetBucket*` and an unconditioned `s3:List*` on the whole bucket, the asset's `grant_read` the
+same on the bootstrap bucket, and `key.grant_encrypt_decrypt` adds `kms:ReEncrypt*`; the statements
+below give each job only what it uses (ListBucket limited to the case's prefixes)."""
 
 from __future__ import annotations
 
