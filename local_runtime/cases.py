@@ -1,4 +1,5 @@
 """The case studies local mode knows: the CDK app's own objects (`stacks.cases.ALL`), nothing else.
+(The case objects are plain data: importing them does not load the CDK.)
 
 Every per-case list the runtime needs (ids, stack names, data files, sample requests, key metrics)
 is derived from these objects, so a new case is its object, its code and its data.
@@ -6,7 +7,6 @@ is derived from these objects, so a new case is its object, its code and its dat
 
 from __future__ import annotations
 
-from stacks.app_builder import construct_id
 from stacks.case_study import CaseStudy
 from stacks.cases import ALL
 
@@ -29,4 +29,4 @@ def find(case: CaseStudy | str) -> CaseStudy:
 
 def stack_id(case: CaseStudy) -> str:
     """The pipeline stack's construct id (its artifact id in the cloud assembly)."""
-    return construct_id(case)
+    return case.construct_id

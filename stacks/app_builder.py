@@ -32,7 +32,7 @@ def build(
     for case in cases:
         pipeline = PipelineStack(
             app,
-            construct_id(case),
+            case.construct_id,
             stack_name=naming.stack_name(stage, case.id),
             stage=stage,
             case=case,
@@ -46,8 +46,3 @@ def build(
         stacks[case.id] = pipeline
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stacks
-
-
-def construct_id(case: CaseStudy) -> str:
-    """`population-segmentation` -> `PopulationSegmentation` (the construct id; stack names are prefixed)."""
-    return "".join(part.capitalize() for part in case.id.split("-"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from stacks.app_builder import construct_id
 from stacks.cases import ALL
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,7 +18,7 @@ EXCLUDED = ("stacks/cases",)
 def _tokens() -> dict[str, str]:
     found: dict[str, str] = {}
     for case in ALL:
-        found |= {case.id: case.id, construct_id(case): case.id, case.short_name: case.id}
+        found |= {case.id: case.id, case.construct_id: case.id, case.short_name: case.id}
         found[f"{case.local.folder}/"] = case.id
     return found
 
@@ -77,14 +76,14 @@ def test_a_second_table_is_found(tmp_path: Path) -> None:
     module = tmp_path / "table.py"
     module.write_text(
         f'"""A docstring may mention {case.id}."""\n'
-        f'TABLE = {{"{case.id}": 1, "{construct_id(case)}": 2}}\n'
+        f'TABLE = {{"{case.id}": 1, "{case.construct_id}": 2}}\n'
         f'DATA = "{case.local.raw_files[0]}"\n'
         'OTHER = "not a case"\n'
     )
     assert sorted(line.split(": ", 1)[1] for line in offenders([module], tmp_path)) == sorted(
         [
             f"{case.id!r} names {case.id}",
-            f"{construct_id(case)!r} names {case.id}",
+            f"{case.construct_id!r} names {case.id}",
             f"{case.local.raw_files[0]!r} names {case.id}",
         ]
     )

@@ -36,10 +36,9 @@ def as_list(value: Any) -> list[Any]:
 
 def pipeline_stacks() -> list[str]:
     """Every pipeline stack's construct id, from the case studies themselves (no second list)."""
-    from stacks.app_builder import construct_id
     from stacks.cases import ALL
 
-    return [construct_id(case) for case in ALL]
+    return [case.construct_id for case in ALL]
 
 
 def all_stacks() -> list[str]:
@@ -49,7 +48,6 @@ def all_stacks() -> list[str]:
 
 
 def short_names() -> dict[str, str]:
-    from stacks.app_builder import construct_id
     from stacks.cases import ALL
 
-    return {construct_id(case): case.short_name for case in ALL}
+    return {case.construct_id: case.short_name for case in ALL}

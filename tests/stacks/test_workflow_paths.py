@@ -6,7 +6,6 @@ import pytest
 from conftest import Synthesized
 from helpers import success_path
 
-from stacks.app_builder import construct_id
 from stacks.case_parts import ProcessingStep, TrainingStep
 from stacks.case_study import CaseStudy
 from stacks.cases import ALL
@@ -52,7 +51,7 @@ def expected_order(case: CaseStudy) -> list[str]:
     return order + (GATE_EVALUATION if isinstance(gate_step, ProcessingStep) else GATE_TRAINING)
 
 
-EXPECTED = {construct_id(case): expected_order(case) for case in ALL}
+EXPECTED = {case.construct_id: expected_order(case) for case in ALL}
 
 INTEGRATIONS = {  # state name prefix -> integration
     "Preprocess": "sagemaker:createProcessingJob.sync",
