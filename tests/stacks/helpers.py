@@ -6,15 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
-
-
-def only(template: dict[str, Any], kind: str) -> dict[str, Any]:
-    (resource,) = resources(template, kind).values()
-    return resource["Properties"]
-
-
 def success_path(definition: dict[str, Any]) -> list[str]:
     """State names from StartAt along Next, taking each Choice's first rule (the happy path)."""
     states, name, seen = definition["States"], definition["StartAt"], []
@@ -26,8 +17,10 @@ def success_path(definition: dict[str, Any]) -> list[str]:
 
 
 def statements(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for policy in resources(template, "AWS::IAM::Policy").values():
-        yield from policy["Properties"]["PolicyDocument"]["Statement"]
+    """Every IAM policy statement of a template, for checks that must see all of them at once."""
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            yield from resource["Properties"]["PolicyDocument"]["Statement"]
 
 
 def as_list(value: Any) -> list[Any]:

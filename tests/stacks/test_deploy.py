@@ -4,8 +4,9 @@ failed endpoint ends the execution failed, never as success."""
 from __future__ import annotations
 
 import pytest
+from aws_cdk.assertions import Capture, Match
 from conftest import Synthesized
-from helpers import only, pipeline_stacks, resources, short_names
+from helpers import pipeline_stacks, short_names
 
 STACKS = pipeline_stacks()
 SHORT = short_names()
@@ -13,12 +14,14 @@ SHORT = short_names()
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_update_is_blue_green_canary_with_the_stacks_alarms(synthesized: Synthesized, stack: str) -> None:
-    template = synthesized.templates[stack]
     states = synthesized.definition(stack)["States"]
     update = states["UpdateEndpoint"]["Parameters"]
-    alarm_names = sorted(
-        a["Properties"]["AlarmName"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
-    )
+    name = Capture()
+    synthesized.template(stack).all_resources_properties("AWS::CloudWatch::Alarm", {"AlarmName": name})
+    alarm_names = [name.as_string()]
+    while name.next():
+        alarm_names.append(name.as_string())
+    alarm_names.sort()
     assert alarm_names == [f"mlcases-dev-{SHORT[stack]}-5xx", f"mlcases-dev-{SHORT[stack]}-latency"]
     assert update["EndpointName"] == f"mlcases-dev-{SHORT[stack]}"
     assert update["EndpointConfigName.$"] == "$.release.endpoint_config_name"
@@ -40,19 +43,25 @@ def test_update_is_blue_green_canary_with_the_stacks_alarms(synthesized: Synthes
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_alarms_watch_the_endpoint_variant(synthesized: Synthesized, stack: str) -> None:
-    alarms = {
-        a["Properties"]["MetricName"]: a["Properties"]
-        for a in resources(synthesized.templates[stack], "AWS::CloudWatch::Alarm").values()
-    }
-    assert set(alarms) == {"Invocation5XXErrors", "ModelLatency"}
-    for alarm in alarms.values():
-        assert alarm["Namespace"] == "AWS/SageMaker"
-        assert alarm["Dimensions"] == [
-            {"Name": "EndpointName", "Value": f"mlcases-dev-{SHORT[stack]}"},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ]
-        assert alarm["TreatMissingData"] == "notBreaching"
-    assert alarms["ModelLatency"]["Threshold"] == 500_000  # microseconds
+    template = synthesized.template(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    template.all_resources_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/SageMaker",
+            "MetricName": Match.string_like_regexp("^(Invocation5XXErrors|ModelLatency)$"),
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": f"mlcases-dev-{SHORT[stack]}"},
+                {"Name": "VariantName", "Value": "AllTraffic"},
+            ],
+            "TreatMissingData": "notBreaching",
+        },
+    )
+    # ModelLatency is reported in microseconds: 500 ms
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "ModelLatency", "Threshold": 500_000}
+    )
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "Invocation5XXErrors"})
 
 
 def test_first_deployment_creates_and_later_ones_update(synthesized: Synthesized) -> None:
@@ -171,4 +180,4 @@ def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:
     assert write["Key"] == "deployments/population-segmentation/record.json"
     assert write["Body.$"] == "States.JsonToString($.record)"
     assert states["WriteDeploymentRecord"]["Next"] == "Deployed"
-    assert only(synthesized.templates["PopulationSegmentation"], "AWS::StepFunctions::StateMachine")
+    synthesized.template("PopulationSegmentation").resource_count_is("AWS::StepFunctions::StateMachine", 1)
