@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_runtime.contracts import api_shapes, iam, integrations
-from local_runtime.contracts.permissions import AccessDenied, Authorizer, Need
+from local_runtime.contracts.permissions import AccessDenied, Authorizer, Need, NoPermissionRule
 from local_runtime.errors import S3Error, SageMakerError
 
 # aws-sdk services whose requests are checked against their botocore model. SNS is left out: its
@@ -45,7 +45,11 @@ class CallGuard:
                 text = f"{api_shapes.message(violations)} ({where}checked against botocore's {service} model)"
                 raise _error(service, "ValidationException", text, status=400)
         if self.authorizer is not None and self.role_arn is not None:
-            self._authorize(service, where, self.authorizer.task_needs(resource, params))
+            try:
+                needs = self.authorizer.task_needs(resource, params)
+            except NoPermissionRule as exc:  # a limit of local mode, named as such
+                raise _error(service, "LocalNoPermissionRule", f"{where}{exc}", status=400) from None
+            self._authorize(service, where, needs)
 
     def missing_object(self, state: str, bucket: str, key: str) -> None:
         """S3 answers a missing key with NoSuchKey only to a caller that may list the bucket."""

@@ -53,6 +53,14 @@ class Need:
     why: str = ""  # the rule, with its source, when it is not the call's own action
 
 
+class NoPermissionRule(LookupError):
+    """A call this module has no rule for: local mode cannot say what IAM it needs, so the call is
+    refused rather than let through unchecked (add its rule, with its source, here)."""
+
+    def __init__(self, call: str) -> None:
+        super().__init__(f"local mode has no permission rule for {call}; add one in {__name__}")
+
+
 class AccessDenied(Exception):
     def __init__(self, caller: str, need: Need, decision: iam.Decision, where: str = "") -> None:
         kind = "an explicit deny in a" if decision is iam.Decision.EXPLICIT_DENY else "no"
@@ -177,7 +185,7 @@ class Authorizer:
                 Need("sns:Publish", topic),
                 *self._key_use(self.policies.topic_keys.get(topic), write=True),
             ]
-        raise NotImplementedError(f"no permission rule for task resource {resource}: add one in {__name__}")
+        raise NoPermissionRule(f"task resource {resource}")
 
     def sagemaker_needs(self, action: str, params: Mapping[str, Any], *, sync: bool) -> list[Need]:
         noun = action[0].upper() + action[1:]
@@ -235,7 +243,7 @@ class Authorizer:
                     Need("cloudwatch:DescribeAlarms", arn, why=f"auto-rollback alarms ({GUARDRAILS})")
                 )
             return needs
-        raise NotImplementedError(f"no permission rule for sagemaker:{action}: add one in {__name__}")
+        raise NoPermissionRule(f"sagemaker:{action}")
 
     def s3_needs(self, action: str, params: Mapping[str, Any]) -> list[Need]:
         bucket, key = str(params.get("Bucket", "")), str(params.get("Key", ""))
@@ -249,7 +257,7 @@ class Authorizer:
                 Need("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}"),
                 *self._bucket_key(bucket, write=True),
             ]
-        raise NotImplementedError(f"no permission rule for s3:{action}: add one in {__name__}")
+        raise NoPermissionRule(f"s3:{action}")
 
     def missing_object_needs(self, bucket: str, key: str) -> list[Need]:
         """S3 answers NoSuchKey, not AccessDenied, only to a caller that may list the bucket."""

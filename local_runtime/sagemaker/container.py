@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ml_code.common.sm_env import JobFolder
+from ml_code.common.sm_env import ROOT_ENV, JobFolder
 
 OPT_ML = "/opt/ml"
-ROOT_ENV = "ML_CODE_OPT_ML"  # read by ml_code.common.sm_env
+
 MISMATCH = "ImageMismatch:"  # what contracts/image_python.py prints for code the image cannot run
 # The folder holding `ml_code/` and `local_runtime/`: on PYTHONPATH for built-in algorithm stand-ins.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

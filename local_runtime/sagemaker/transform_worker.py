@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 # Self-contained (standard library only): it runs with just the model's code on sys.path.
-ROOT_ENV = "ML_CODE_OPT_ML"  # the job's stand-in for /opt/ml
+ROOT_ENV = "ML_CODE_OPT_ML"  # sm_env.ROOT_ENV, repeated: this worker imports nothing of ours
 
 
 def _write(path: Path, data: bytes) -> None:

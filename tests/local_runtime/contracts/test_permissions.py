@@ -13,7 +13,7 @@ from local_runtime.contracts import iam
 from local_runtime.contracts.calls import CallGuard
 from local_runtime.contracts.permissions import AccessDenied, Authorizer, Lookups, Need
 from local_runtime.contracts.policies import Policies
-from local_runtime.errors import S3Error
+from local_runtime.errors import S3Error, SageMakerError
 from stacks.cases import ALL
 
 KEY = f"arn:aws:kms:{LOCAL_REGION}:{LOCAL_ACCOUNT}:key/platform-key961b73fd"
@@ -228,3 +228,16 @@ def test_a_missing_record_is_no_such_key_only_with_list_bucket(
         guard.missing_object(
             "ReadDeploymentRecord", ARTIFACTS, "runs/population-segmentation/x/evaluation.json"
         )
+
+
+def test_a_call_without_a_permission_rule_is_refused_by_name(
+    app: tuple[Assembly, Resolver], authorizer: Authorizer
+) -> None:
+    """Unknown calls are not let through unchecked: the error names the call and local mode's limit."""
+    guard = CallGuard(authorizer, machine_role(app, "FraudDetection"))
+    with pytest.raises(
+        SageMakerError, match=r"state X: local mode has no permission rule for sagemaker:stopPipe"
+    ):
+        guard.check("X", "arn:aws:states:::aws-sdk:sagemaker:stopPipe", {})
+    with pytest.raises(S3Error, match=r"no permission rule for s3:deleteObject"):
+        guard.check("X", "arn:aws:states:::aws-sdk:s3:deleteObject", {"Bucket": "b", "Key": "k"})
