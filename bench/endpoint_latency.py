@@ -20,8 +20,8 @@ from typing import Any
 
 from bench.ml_quality import RESULTS, ROOT
 from local_runtime.cases import stack_id
-from local_runtime.endpoints.server import EndpointServer
-from local_runtime.endpoints.service import EndpointService
+from local_runtime.endpoints.controller import EndpointController
+from local_runtime.endpoints.frontend import EndpointServer
 from local_runtime.endpoints.template_alarms import alarms_from_template
 from local_runtime.pipeline import load_assembly, run_case
 from stacks.cases.moons import MOON_CLASSIFICATION
@@ -36,7 +36,7 @@ def _load(url: str, rate: float, seconds: float) -> dict[str, Any]:
     return dict(json.loads(proc.stdout))
 
 
-def _start_canary(service: EndpointService, endpoint: str) -> str:
+def _start_canary(service: EndpointController, endpoint: str) -> str:
     """A blue/green update to a new config of the same model, baking a 1-of-2 canary."""
     live = service.describe_endpoint({"EndpointName": endpoint})["EndpointConfigName"]
     config = service.describe_endpoint_config({"EndpointConfigName": live})
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             if run.status != "SUCCEEDED":
                 raise SystemExit(f"could not deploy {CASE.id}: {run.error} {run.cause}")
         alarms = alarms_from_template(assembly.templates[stack_id(CASE)])
-        service = EndpointService.load(workdir, alarms=alarms)
+        service = EndpointController.load(workdir, alarms=alarms)
         with EndpointServer(service) as server:
             url = f"{server.url}/endpoints/{endpoint}/invocations"
             _load(url, 50, 2)  # warm-up

@@ -90,12 +90,12 @@ def _endpoint_name(workdir: Path, case: str) -> str:
 
 
 def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept: str) -> int:
-    from local_runtime.endpoints.service import EndpointService
+    from local_runtime.endpoints.controller import EndpointController
     from local_runtime.samples import sample_request
 
     workdir = workdir.resolve()
     try:
-        service = EndpointService.load(workdir)
+        service = EndpointController.load(workdir)
     except FileNotFoundError as exc:
         raise UserError(f"{exc}; run `python -m local_runtime run {case}` first") from exc
     if body is None:
@@ -119,7 +119,7 @@ def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept
 
 
 def serve(workdir: Path, port: int) -> int:
-    from local_runtime.endpoints.server import serve as serve_endpoints
+    from local_runtime.endpoints.frontend import serve as serve_endpoints
 
     try:
         serve_endpoints(workdir.resolve(), port)

@@ -23,7 +23,8 @@ from local_runtime.contracts.calls import CallGuard
 from local_runtime.contracts.iam import UnsupportedPolicy
 from local_runtime.contracts.permissions import Authorizer, Lookups, RoleS3Access
 from local_runtime.contracts.policies import Policies
-from local_runtime.endpoints.service import EndpointService
+from local_runtime.endpoints.clock import ScaledClock
+from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.template_alarms import alarms_from_template
 from local_runtime.errors import ContractViolation
 from local_runtime.execution import run_state_machine
@@ -121,11 +122,11 @@ def run_case(
     bundled_data.stage_raw_data(case, data_dir, raw)
 
     endpoint_name = str(outputs["EndpointName"])
-    endpoints = EndpointService(
+    endpoints = EndpointController(
         workdir,
         s3,
         alarms=alarms_from_template(assembly.templates[stack]),
-        time_scale=time_scale,
+        clock=ScaledClock(time_scale),
         traffic=lambda name: sample_request(case, s3.root),
     )
     stack_alarms = [a for a in authorizer.policies.alarm_actions if _in_stack(assembly, resolver, stack, a)]

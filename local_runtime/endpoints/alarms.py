@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from local_runtime.endpoints.clock import completed_periods
+
 METRICS = ("Invocation5XXErrors", "Invocation4XXErrors", "ModelLatency")
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanThreshold": operator.gt,
@@ -109,21 +111,17 @@ def statistic(spec: AlarmSpec, samples: Sequence[Sample]) -> float | None:
     return aggregates[spec.statistic](values)
 
 
-def is_alarming(
-    spec: AlarmSpec, samples: Sequence[Sample], *, origin: float, now: float, scale: float
-) -> bool:
-    """Whether the alarm is in ALARM at `now`, evaluating complete periods counted from `origin`.
-
-    Periods are `period_seconds * scale` long so that a local run can compress CloudWatch's minutes.
-    """
-    period = spec.period_seconds * scale
-    complete = int((now - origin) // period)
+def is_alarming(spec: AlarmSpec, samples: Sequence[Sample], *, origin: float, now: float) -> bool:
+    """Whether the alarm is in ALARM at `now` (clock seconds), evaluating the complete periods counted
+    from `origin`."""
+    period = spec.period_seconds
+    complete = completed_periods(origin, now, period)
     if complete <= 0:
         return False
     first = max(0, complete - spec.evaluation_periods)
     buckets: list[list[Sample]] = [[] for _ in range(first, complete)]
     for sample in samples:
-        index = int((sample.time - origin) // period)
+        index = completed_periods(origin, sample.time, period)
         if first <= index < complete:
             buckets[index - first].append(sample)
     compare = COMPARISONS[spec.comparison_operator]

@@ -1,27 +1,29 @@
 """Runs a blue/green update with deployment guardrails: shift traffic step by step, bake each step with
 the alarms watching the new fleet, and roll everything back to the old fleet at once if one fires
 (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-canary.html).
+
+The bake sleeps on the injected clock until the next event: an alarm period completing, the end of
+the step, the execution deadline, or the endpoint's deletion (which notifies `Endpoint.settled`).
 """
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from local_runtime.endpoints.alarms import AlarmSpec, Sample, is_alarming
+from local_runtime.endpoints.clock import Clock, completed_periods
 from local_runtime.endpoints.endpoint import Endpoint
 from local_runtime.endpoints.fleet import Fleet
 from local_runtime.endpoints.policy import Plan
-
-TICK_SECONDS = 0.02  # how often a bake checks for completed alarm periods, the deadline and deletes
 
 
 @dataclass(frozen=True)
 class Guard:
     plan: Plan
     alarms: tuple[AlarmSpec, ...]
-    time_scale: float
+    clock: Clock
 
 
 def routes(fleets: Sequence[Fleet], weights: dict[str, float], share: float) -> list[tuple[Fleet, float]]:
@@ -35,27 +37,35 @@ class _Watch:
 
     def __init__(self, guard: Guard, ep: Endpoint, origin: float) -> None:
         self._alarms = [a for a in guard.alarms if a.watches(ep.name)]
-        self._ep, self._origin, self._scale = ep, origin, guard.time_scale
+        self._ep, self._origin = ep, origin
         self._evaluated: tuple[int, ...] = ()
 
+    def _completed(self, now: float) -> tuple[int, ...]:
+        return tuple(completed_periods(self._origin, now, a.period_seconds) for a in self._alarms)
+
+    def next_evaluation(self, now: float) -> float:
+        """When the next period of any alarm completes."""
+        ends = [
+            self._origin + (done + 1) * a.period_seconds
+            for a, done in zip(self._alarms, self._completed(now), strict=True)
+        ]
+        return min(ends, default=math.inf)
+
     def fired(self, now: float) -> list[str]:
-        completed = tuple(int((now - self._origin) // (a.period_seconds * self._scale)) for a in self._alarms)
+        completed = self._completed(now)
         if completed == self._evaluated:
             return []
         self._evaluated = completed
         samples: list[Sample] = [s for fleet in self._ep.green for s in list(fleet.samples)]
-        return [
-            a.name
-            for a in self._alarms
-            if is_alarming(a, samples, origin=self._origin, now=now, scale=self._scale)
-        ]
+        return [a.name for a in self._alarms if is_alarming(a, samples, origin=self._origin, now=now)]
 
 
-def _bake(watch: _Watch, ep: Endpoint, seconds: float, deadline: float) -> str | None:
-    """Watch the alarms for `seconds` (already scaled); the reason to roll back, if any."""
-    end = time.monotonic() + seconds
+def _bake(guard: Guard, watch: _Watch, ep: Endpoint, seconds: float, deadline: float) -> str | None:
+    """Watch the alarms for `seconds`; the reason to roll back, if any."""
+    clock = guard.clock
+    end = clock.now() + seconds
     while True:
-        now = time.monotonic()
+        now = clock.now()
         fired = watch.fired(now)
         if fired:
             return f"CloudWatch alarm(s) {', '.join(fired)} went into ALARM state on the new fleet"
@@ -65,7 +75,8 @@ def _bake(watch: _Watch, ep: Endpoint, seconds: float, deadline: float) -> str |
             return "the endpoint was deleted"
         if now >= end:
             return None
-        time.sleep(min(TICK_SECONDS, end - now, max(0.0, deadline - now)) or TICK_SECONDS / 10)
+        with ep.settled:
+            clock.wait(ep.settled, lambda: ep.deleted, min(end, deadline, watch.next_evaluation(now)))
 
 
 def run_update(
@@ -75,20 +86,20 @@ def run_update(
     green_weights: dict[str, float],
     started: float,
 ) -> str | None:
-    """Shift `ep.green` in per `guard.plan` (the update began at `started`, a `time.monotonic()`);
+    """Shift `ep.green` in per `guard.plan` (the update was requested at clock time `started`);
     returns None on success or why it rolled back.
 
     On success the green fleets serve everything; on rollback the old fleets do, and the caller
     retires whichever side lost (after draining it).
     """
-    deadline = started + guard.plan.timeout_seconds * guard.time_scale  # provisioning counts too
-    watch = _Watch(guard, ep, time.monotonic())  # the alarms' periods start with the new fleet's traffic
+    deadline = started + guard.plan.timeout_seconds  # provisioning counts too
+    watch = _Watch(guard, ep, guard.clock.now())  # the alarms' periods start with the new fleet's traffic
     for step in guard.plan.steps:
         ep.router.set(
             routes(ep.fleets, blue_weights, 1 - step.green_share)
             + routes(ep.green, green_weights, step.green_share)
         )
-        reason = _bake(watch, ep, step.bake_seconds * guard.time_scale, deadline)
+        reason = _bake(guard, watch, ep, step.bake_seconds, deadline)
         if reason is not None:
             ep.router.set(routes(ep.fleets, blue_weights, 1.0))  # all traffic back at once
             return reason

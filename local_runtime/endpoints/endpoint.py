@@ -1,8 +1,13 @@
-"""One endpoint's live state: its route table, the fleets behind it, and what DescribeEndpoint reports.
+"""One endpoint's live state: its route table, the fleets behind it, what DescribeEndpoint reports,
+and InvokeEndpoint on it (request checks, then one atomic routing decision).
 
 `config_name` is always the LIVE endpoint config: it changes only when a deployment completes, so a
 state machine that compares it with the config it asked for can tell a rollback from a success
 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html).
+
+InvokeEndpoint's limits and error codes are the SageMaker runtime's
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html): its
+errors are `ValidationError` (not the control plane's `ValidationException`).
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from local_runtime.endpoints.fleet import Fleet, Router
+from local_runtime.endpoints.fleet import Fleet, Invocation, Router
+from local_runtime.errors import SageMakerError
 
 STABLE = ("InService", "Failed")
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's request limit
 
 
 def now() -> datetime:
@@ -51,6 +58,19 @@ class Endpoint:
         with self.settled:
             self.settled.wait_for(lambda: self.status in STABLE or self.deleted, timeout)
             return self.status
+
+    def invoke(self, body: bytes, content_type: str, accept: str) -> Invocation:
+        if not body:
+            raise SageMakerError("ValidationError", "The request body is empty: send at least one record.")
+        if len(body) > MAX_PAYLOAD_BYTES:
+            raise SageMakerError("ValidationError", f"The request body exceeds {MAX_PAYLOAD_BYTES} bytes.")
+        fleet = self.router.acquire()
+        if fleet is None:
+            reason = f": {self.failure_reason}" if self.failure_reason else ""
+            raise SageMakerError(
+                "ValidationError", f"Endpoint {self.name} is not in service (status {self.status}{reason})."
+            )
+        return fleet.invoke(body, content_type, accept)
 
     def record(self) -> dict[str, Any]:
         """What is persisted: an update in flight is not, so a restart resumes on the live config."""

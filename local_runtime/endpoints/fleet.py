@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from local_runtime.endpoints.alarms import Sample
@@ -66,9 +67,11 @@ class Fleet:
         handlers: Handlers,
         model: object,
         capture: Capture | None = None,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`now` stamps the samples the alarms read: the controller's clock."""
         self.variant, self.model_name, self.instances = variant, model_name, instances
-        self._handlers, self._model, self._capture = handlers, model, capture
+        self._handlers, self._model, self._capture, self._now = handlers, model, capture, now
         self.samples: deque[Sample] = deque(maxlen=MAX_SAMPLES)
         self._in_flight = 0
         self._idle = threading.Condition()
@@ -100,7 +103,7 @@ class Fleet:
                 self._in_flight -= 1
                 if self._in_flight == 0:
                     self._idle.notify_all()
-        self.samples.append(Sample(time.monotonic(), (end - start) * 1e6, result.status))
+        self.samples.append(Sample(self._now(), (end - start) * 1e6, result.status))
         if self._capture is not None and result.status == 200:
             self._capture.record(body, content_type, result.body, result.content_type)
         return result
@@ -138,20 +141,14 @@ class Router:
             self._bounds = bounds
             self.weights = {id(fleet): weight / total for fleet, weight in routes}
 
-    def acquire(self, variant: str | None = None) -> Fleet | None:
-        """Pick a fleet (optionally of one variant) and count the request in flight on it."""
+    def acquire(self) -> Fleet | None:
+        """Pick a fleet by its share and count the request in flight on it."""
         with self._lock:
             if not self._fleets:
                 return None
-            if variant is not None:  # TargetVariant: that variant's fleets, still by their shares
-                matching = [f for f in self._fleets if f.variant == variant]
-                shares = [self.weights[id(f)] for f in matching]
-                fleet = random.choices(matching, weights=shares)[0] if matching else None
-            else:
-                index = bisect.bisect_left(self._bounds, random.random() * self._bounds[-1])
-                fleet = self._fleets[min(index, len(self._fleets) - 1)]
-            if fleet is not None:
-                fleet.enter()
+            index = bisect.bisect_left(self._bounds, random.random() * self._bounds[-1])
+            fleet = self._fleets[min(index, len(self._fleets) - 1)]
+            fleet.enter()
             return fleet
 
     def share(self, fleet: Fleet) -> float:

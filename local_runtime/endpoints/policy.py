@@ -10,7 +10,6 @@ watching; the last step is the full shift followed by the final baking period
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +44,7 @@ def _ranged(policy: dict[str, Any], key: str, default: int, low: int, high: int)
 
 
 def _share(size: Any, field: str, instances: int) -> float:
-    """A CanarySize/LinearStepSize as a share of the new fleet's capacity."""
+    """A CanarySize as a share of the new fleet's capacity."""
     if not isinstance(size, dict) or not isinstance(size.get("Value"), int) or size["Value"] < 1:
         raise _invalid(f"{field} needs Type and a positive integer Value, got {size!r}")
     if size.get("Type") == "INSTANCE_COUNT":
@@ -77,11 +76,12 @@ def plan_update(deployment: dict[str, Any] | None, new_instances: int, known_ala
         if canary > 0.5:  # "the canary size should be less than or equal to 50% of the new fleet's capacity"
             raise _invalid(f"CanarySize {routing['CanarySize']} exceeds 50% of the new fleet's capacity")
         steps = [Step(canary, wait)]
-    elif kind == "LINEAR":
-        step = _share(routing.get("LinearStepSize"), "LinearStepSize", new_instances)
-        if step >= 1:
-            raise _invalid("LinearStepSize must be less than the new fleet's capacity")
-        steps = [Step(min(1.0, i * step), wait) for i in range(1, math.ceil(1 / step))]
+    elif kind == "LINEAR":  # valid on SageMaker; the stacks never ask for it, so local mode does not run it
+        raise SageMakerError(
+            "LocalUnsupported",
+            "local endpoints do not run LINEAR traffic routing (the pipelines deploy with CANARY): "
+            "use CANARY or ALL_AT_ONCE locally",
+        )
     else:
         raise _invalid(
             f"TrafficRoutingConfiguration.Type must be ALL_AT_ONCE, CANARY or LINEAR, got {kind!r}"

@@ -47,21 +47,21 @@ def test_error_rate_and_missing_period() -> None:
 def test_m_out_of_n_counts_only_complete_periods() -> None:
     spec = AlarmSpec("errors", "Invocation5XXErrors", "Sum", 0, "GreaterThanThreshold", 60, 3, 2)
     bad, good = [(1.0, 500)], [(1.0, 200)]
-    samples = _samples([bad, good, bad, bad], period=60 * 0.01)
-    # periods of 0.6 s (60 s at scale 0.01); a period counts once it is complete
-    assert not is_alarming(spec, samples, origin=0.0, now=0.59, scale=0.01)  # no period complete yet
-    assert not is_alarming(spec, samples, origin=0.0, now=1.25, scale=0.01)  # [bad, good]: 1 of 3
-    assert is_alarming(spec, samples, origin=0.0, now=1.85, scale=0.01)  # [bad, good, bad]: 2 of 3
-    assert not is_alarming(spec, samples[1:], origin=0.0, now=1.85, scale=0.01)  # [-, good, bad]: 1 of 3
+    samples = _samples([bad, good, bad, bad], period=60)
+    # a period counts once it is complete; its end belongs to it (a wait ends exactly there)
+    assert not is_alarming(spec, samples, origin=0.0, now=59.9)  # no period complete yet
+    assert not is_alarming(spec, samples, origin=0.0, now=120.0)  # [bad, good]: 1 of 3
+    assert is_alarming(spec, samples, origin=0.0, now=180.0)  # [bad, good, bad]: 2 of 3
+    assert not is_alarming(spec, samples[1:], origin=0.0, now=185.0)  # [-, good, bad]: 1 of 3
 
 
 def test_missing_data_treatment() -> None:
     quiet = AlarmSpec(
         "q", "Invocation5XXErrors", "Sum", 0, "GreaterThanThreshold", 60, 2, treat_missing_data="breaching"
     )
-    assert is_alarming(quiet, [], origin=0.0, now=2.0, scale=1 / 60)  # no traffic at all counts as breaching
+    assert is_alarming(quiet, [], origin=0.0, now=120.0)  # no traffic at all counts as breaching
     default = AlarmSpec("d", "Invocation5XXErrors", "Sum", 0, "GreaterThanThreshold", 60, 2)
-    assert not is_alarming(default, [], origin=0.0, now=2.0, scale=1 / 60)
+    assert not is_alarming(default, [], origin=0.0, now=120.0)
 
 
 def test_alarm_spec_rejects_unknown_values() -> None:
@@ -162,21 +162,22 @@ def test_plans_follow_the_traffic_routing_type() -> None:
     )
     assert canary.steps == (Step(0.25, 600), Step(1.0, 300))
     assert (canary.timeout_seconds, canary.alarm_names) == (1800.0, ("a",))
-    linear = plan_update(
-        {
-            "BlueGreenUpdatePolicy": {
-                "TrafficRoutingConfiguration": {
-                    "Type": "LINEAR",
-                    "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 30},
-                    "WaitIntervalInSeconds": 60,
-                }
-            }
-        },
-        new_instances=2,
-        known_alarms=set(),
-    )
-    assert [s.green_share for s in linear.steps] == pytest.approx([0.3, 0.6, 0.9, 1.0])
     assert plan_update(None, 1, set()).steps == (Step(1.0, 0), Step(1.0, 0))
+
+
+def test_linear_routing_is_a_named_local_limit() -> None:
+    linear = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "LINEAR",
+                "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 30},
+                "WaitIntervalInSeconds": 60,
+            }
+        }
+    }
+    with pytest.raises(SageMakerError, match="do not run LINEAR traffic routing") as error:
+        plan_update(linear, new_instances=2, known_alarms=set())
+    assert error.value.code == "LocalUnsupported"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.local_runtime.test_endpoints_support import add_config, create_in_service, moons_rows, new_service
+from tests.local_runtime.test_endpoints_support import (
+    add_config,
+    create_in_service,
+    moons_rows,
+    new_controller,
+)
 
 CAPTURE = {
     "EnableCapture": True,
@@ -26,7 +31,7 @@ def _records(root: Path) -> list[tuple[Path, dict]]:
 
 
 def test_every_answered_request_is_captured_with_its_response(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     create_in_service(service, "moons", add_config(service, "v1", capture=CAPTURE, w=[1.0, 1.0, 0.0]))
     rows = moons_rows(5)
     answers = [service.invoke("moons", row.encode(), "text/csv", "application/json")[1] for row in rows]
@@ -65,7 +70,7 @@ def test_every_answered_request_is_captured_with_its_response(tmp_path: Path) ->
 
 
 def test_sampling_and_modes(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     inputs_only = {**CAPTURE, "CaptureOptions": [{"CaptureMode": "Input"}], "CaptureContentTypeHeader": {}}
     create_in_service(service, "moons", add_config(service, "v1", capture=inputs_only, w=[1.0, 1.0, 0.0]))
     create_in_service(

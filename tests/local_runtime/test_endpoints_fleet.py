@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -15,10 +14,10 @@ from local_runtime.endpoints.loader import Handlers
 from ml_code.common.errors import BadRequest
 
 
-def _handlers(delay: float = 0.0) -> Handlers:
+def _handlers(gate: threading.Event | None = None) -> Handlers:
     def predict(rows: list[float], model: dict) -> dict:
-        if delay:
-            time.sleep(delay)
+        if gate is not None:
+            assert gate.wait(10), "the test never released the request"
         return {"sum": sum(rows) * model["scale"]}
 
     def parse(body: bytes, content_type: str) -> list[float]:
@@ -35,8 +34,8 @@ def _handlers(delay: float = 0.0) -> Handlers:
     )
 
 
-def _fleet(variant: str, delay: float = 0.0) -> Fleet:
-    return Fleet(variant, f"model-{variant}", 1, _handlers(delay), {"scale": 2.0})
+def _fleet(variant: str, gate: threading.Event | None = None) -> Fleet:
+    return Fleet(variant, f"model-{variant}", 1, _handlers(gate), {"scale": 2.0})
 
 
 def test_weighted_routing_matches_the_shares() -> None:
@@ -53,7 +52,6 @@ def test_weighted_routing_matches_the_shares() -> None:
     assert counts["green"] / 20_000 == pytest.approx(0.25, abs=0.015)
     assert set(counts) == {"blue", "green"}  # a zero-weight fleet gets nothing
     assert (router.share(blue), router.share(green)) == (0.75, 0.25)
-    assert router.acquire("green") is green
 
 
 def test_invoke_statuses_and_samples() -> None:
@@ -69,7 +67,8 @@ def test_invoke_statuses_and_samples() -> None:
 
 
 def test_unload_waits_for_in_flight_requests() -> None:
-    old = _fleet("old", delay=0.2)
+    release = threading.Event()
+    old = _fleet("old", gate=release)
     router = Router()
     router.set([(old, 1.0)])
     acquired = router.acquire()
@@ -80,9 +79,11 @@ def test_unload_waits_for_in_flight_requests() -> None:
     router.set([(_fleet("new"), 1.0)])  # the swap: later requests go to the new fleet
     unloader = threading.Thread(target=old.unload)
     unloader.start()
-    time.sleep(0.05)
-    assert unloader.is_alive()  # still answering the request it accepted
+    unloader.join(timeout=0.2)
+    assert unloader.is_alive()  # the request it accepted is still being answered
+    release.set()
     unloader.join(timeout=5)
+    assert not unloader.is_alive()
     worker.join(timeout=5)
     assert result[0].status == 200 and json.loads(result[0].body) == {"sum": 2.0}
     after = router.acquire()

@@ -1,4 +1,4 @@
-"""Endpoint state survives the process: `EndpointService.load` and a host following another process."""
+"""Endpoint state survives the process: `EndpointController.load` and a host following another process."""
 
 from __future__ import annotations
 
@@ -7,27 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.endpoints import EndpointNotFound, EndpointService, SampleRequest
-from local_runtime.endpoints.sync import refresh
+from local_runtime.endpoints import EndpointController, EndpointNotFound, SampleRequest
 from local_runtime.errors import SageMakerError
 from tests.local_runtime.test_endpoints_support import (
     GUARDRAILS,
     add_config,
     create_in_service,
     moons_rows,
-    new_service,
+    new_controller,
 )
 
 ROW = moons_rows(1)[0].encode()
 
 
-def _version(service: EndpointService, endpoint: str = "moons") -> str:
+def _version(service: EndpointController, endpoint: str = "moons") -> str:
     status, body, _ = service.invoke(endpoint, ROW, "text/csv", "application/json")
     assert status == 200, body
     return json.loads(body)["version"]
 
 
-def _update(service: EndpointService, config: str) -> None:
+def _update(service: EndpointController, config: str) -> None:
     service.update_endpoint(
         {"EndpointName": "moons", "EndpointConfigName": config, "DeploymentConfig": GUARDRAILS}
     )
@@ -36,7 +35,7 @@ def _update(service: EndpointService, config: str) -> None:
 
 def test_load_restores_live_configs_and_rollbacks(tmp_path: Path) -> None:
     # the canary load makes the faulty model's 5XXs visible to the alarm (no traffic, no datapoints)
-    run = new_service(tmp_path, traffic=lambda name: SampleRequest(ROW, "text/csv"))
+    run = new_controller(tmp_path, traffic=lambda name: SampleRequest(ROW, "text/csv"))
     v1, v2, bad = (
         add_config(run, "v1", w=[1, 0, 0]),
         add_config(run, "v2", w=[0, 1, 0]),
@@ -54,7 +53,7 @@ def test_load_restores_live_configs_and_rollbacks(tmp_path: Path) -> None:
     record = json.loads((tmp_path / "endpoints" / "endpoints" / "moons.json").read_text())
     assert record["EndpointConfigName"] == v2 and record["EndpointStatus"] == "InService"
 
-    later = EndpointService.load(tmp_path)  # another process: the S3 root comes from the workdir
+    later = EndpointController.load(tmp_path)  # another process: the S3 root comes from the workdir
     assert later.endpoint_names() == ["moons"]
     described = later.describe_endpoint({"EndpointName": "moons"})
     assert described["EndpointConfigName"] == v2 and described["CreationTime"] == created
@@ -70,15 +69,15 @@ def test_load_restores_live_configs_and_rollbacks(tmp_path: Path) -> None:
 
 
 def test_host_follows_updates_and_deletes_made_by_another_process(tmp_path: Path) -> None:
-    run = new_service(tmp_path)
+    run = new_controller(tmp_path)
     v1, v2 = add_config(run, "v1", w=[1.0, 0.0, 0.0]), add_config(run, "v2", w=[0.0, 1.0, 0.0])
     create_in_service(run, "moons", v1)
-    host = EndpointService.load(tmp_path)
-    assert refresh(host) == []
+    host = EndpointController.load(tmp_path)
+    assert host.refresh() == []
 
     _update(run, v2)
     create_in_service(run, "second", v1)
-    changes = refresh(host)
+    changes = host.refresh()
     assert sorted(changes) == [
         "moons: switched to config v2-config",
         "second: now hosted (InService, config v1-config)",
@@ -87,6 +86,6 @@ def test_host_follows_updates_and_deletes_made_by_another_process(tmp_path: Path
 
     run.delete_endpoint({"EndpointName": "moons"})
     run.wait_deleted("moons")
-    assert refresh(host) == ["moons: deleted"]
+    assert host.refresh() == ["moons: deleted"]
     with pytest.raises(EndpointNotFound):
         host.invoke("moons", ROW, "text/csv", "application/json")

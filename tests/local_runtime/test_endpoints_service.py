@@ -1,15 +1,15 @@
-"""EndpointService: the SageMaker API shapes, and blue/green updates with and without a rollback."""
+"""EndpointController: the SageMaker API shapes, and blue/green updates with and without a rollback."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from local_runtime.endpoints import SampleRequest
 from local_runtime.errors import SageMakerError
+from tests.local_runtime.manual_clock import ManualClock
 from tests.local_runtime.test_endpoints_support import (
     GUARDRAILS,
     IMAGE,
@@ -18,7 +18,7 @@ from tests.local_runtime.test_endpoints_support import (
     add_config,
     create_in_service,
     moons_rows,
-    new_service,
+    new_controller,
 )
 
 # the first moons test row is x1=-0.49427234897084715, x2=0.7351644152574444
@@ -36,7 +36,7 @@ def _update(service, endpoint: str, config: str, timeout: float = 30) -> dict:
 
 
 def test_create_then_invoke_and_describe(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     config = add_config(service, "v1", w=[2.0, -1.0, 0.5])
     service.create_endpoint({"EndpointName": "moons", "EndpointConfigName": config})
     assert service.describe_endpoint({"EndpointName": "moons"})["EndpointStatus"] in ("Creating", "InService")
@@ -56,7 +56,7 @@ def test_create_then_invoke_and_describe(tmp_path: Path) -> None:
 
 
 def test_errors_have_sagemaker_codes(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     config = add_config(service, "v1", w=[1.0, 1.0, 0.0])
     with pytest.raises(SageMakerError, match="Could not find endpoint") as missing:
         service.describe_endpoint({"EndpointName": "nope"})
@@ -91,7 +91,7 @@ def test_errors_have_sagemaker_codes(tmp_path: Path) -> None:
 
 
 def test_model_that_cannot_load_fails_the_endpoint(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     service.create_model(
         {
             "ModelName": "broken",
@@ -126,22 +126,27 @@ def test_model_that_cannot_load_fails_the_endpoint(tmp_path: Path) -> None:
 
 
 def test_healthy_canary_goes_live(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    clock = ManualClock()
+    service = new_controller(tmp_path, clock=clock)
     old, new = add_config(service, "v1", w=[1.0, 0.0, 0.0]), add_config(service, "v2", w=[0.0, 1.0, 0.0])
     create_in_service(service, "moons", old)
     with Clients(service, "moons") as clients:
         service.update_endpoint(
             {"EndpointName": "moons", "EndpointConfigName": new, "DeploymentConfig": GUARDRAILS}
         )
+        clock.waiting()  # the new fleet is loaded and the canary bakes
         during = service.describe_endpoint({"EndpointName": "moons"})
-        while not any(v["CurrentWeight"] for v in during["PendingDeploymentSummary"]["ProductionVariants"]):
-            time.sleep(0.01)  # the new fleet is loading
-            during = service.describe_endpoint({"EndpointName": "moons"})
         assert during["EndpointStatus"] == "Updating" and during["EndpointConfigName"] == old
         canary = during["PendingDeploymentSummary"]
         assert canary["EndpointConfigName"] == new
         assert canary["ProductionVariants"][0]["CurrentWeight"] == pytest.approx(0.25)  # 1 of 4 instances
         assert during["ProductionVariants"][0]["CurrentWeight"] == pytest.approx(0.75)
+        clients.wait_until(lambda outcomes: outcomes[(200, "v2")] > 0)
+        clock.advance(300)  # the canary's WaitIntervalInSeconds: no alarm fired, all traffic shifts
+        clock.waiting()
+        shifted = service.describe_endpoint({"EndpointName": "moons"})["PendingDeploymentSummary"]
+        assert shifted["ProductionVariants"][0]["CurrentWeight"] == 1.0
+        clock.advance(120)  # TerminationWaitInSeconds: the old fleet goes
         assert service.wait("moons", 30) == "InService"
     after = service.describe_endpoint({"EndpointName": "moons"})
     assert after["EndpointConfigName"] == new and "FailureReason" not in after
@@ -152,33 +157,37 @@ def test_healthy_canary_goes_live(tmp_path: Path) -> None:
 
 
 def test_faulty_model_rolls_back_without_dropping_requests(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    clock = ManualClock()
+    service = new_controller(tmp_path, clock=clock)
     old, bad = (
         add_config(service, "v1", w=[1.0, 0.0, 0.0]),
         add_config(service, "v2", w=[0, 0, 0], mode="fail"),
     )
     create_in_service(service, "moons", old)
+    failed = (500, "SERVER_ERROR_FROM_MODEL")
     with Clients(service, "moons", threads=4) as clients:
-        after = _update(service, "moons", bad)
-        served_after = sum(clients.outcomes.values())
-        time.sleep(0.1)
+        service.update_endpoint(
+            {"EndpointName": "moons", "EndpointConfigName": bad, "DeploymentConfig": GUARDRAILS}
+        )
+        clock.waiting()
+        clients.wait_until(lambda outcomes: outcomes[failed] > 0)
+        clock.advance(60)  # the first period completes with 5XXs in it: the errors alarm fires
+        assert service.wait("moons", 30) == "InService"
+        served_after = clients.total()
+        clients.wait_until(lambda outcomes: sum(outcomes.values()) > served_after + 20)
+    after = service.describe_endpoint({"EndpointName": "moons"})
     assert after["EndpointConfigName"] == old  # what a state machine checks to detect the rollback
     assert "errors" in after["FailureReason"] and bad in after["FailureReason"]
     assert "PendingDeploymentSummary" not in after
     assert clients.exceptions == []  # every request got a response...
-    assert set(clients.outcomes) == {
-        (200, "v1"),
-        (500, "SERVER_ERROR_FROM_MODEL"),
-    }  # ...from one of the fleets
-    failures = clients.outcomes[(500, "SERVER_ERROR_FROM_MODEL")]
-    assert 0 < failures < clients.outcomes[(200, "v1")]
-    assert sum(clients.outcomes.values()) > served_after  # and the old fleet kept serving after the rollback
+    assert set(clients.outcomes) == {(200, "v1"), failed}  # ...from one of the fleets
+    assert 0 < clients.outcomes[failed] < clients.outcomes[(200, "v1")]
     assert json.loads(service.invoke("moons", ROW, "text/csv", "application/json")[1])["version"] == "v1"
 
 
 def test_slow_model_trips_the_latency_alarm_under_generated_load(tmp_path: Path) -> None:
     sample = SampleRequest(b"\n".join(r.encode() for r in moons_rows(3)), "text/csv")
-    service = new_service(tmp_path, traffic=lambda name: sample if name == "moons" else None)
+    service = new_controller(tmp_path, traffic=lambda name: sample if name == "moons" else None)
     old, slow = (
         add_config(service, "v1", w=[1.0, 0.0, 0.0]),
         add_config(service, "v2", w=[1, 1, 1], sleep=0.03),
@@ -190,7 +199,7 @@ def test_slow_model_trips_the_latency_alarm_under_generated_load(tmp_path: Path)
 
 
 def test_invalid_deployment_config_is_refused_before_anything_changes(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     old, new = add_config(service, "v1", w=[1.0, 0.0, 0.0]), add_config(service, "v2", w=[0.0, 1.0, 0.0])
     create_in_service(service, "moons", old)
     too_big = {

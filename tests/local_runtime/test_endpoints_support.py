@@ -8,12 +8,12 @@ import io
 import json
 import tarfile
 import threading
-import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local_runtime.endpoints import AlarmSpec, EndpointService
+from local_runtime.endpoints import AlarmSpec, EndpointController, ScaledClock
 from local_runtime.s3 import LocalS3
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -72,7 +72,7 @@ GUARDRAILS = {
     },
     "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "errors"}, {"AlarmName": "latency"}]},
 }
-TIME_SCALE = 0.002  # 60 s periods last 0.12 s, the 300 s canary bake 0.6 s
+TIME_SCALE = 0.002  # with a ScaledClock: 60 s periods last 0.12 s, the 300 s canary bake 0.6 s
 
 
 def moons_rows(count: int) -> list[str]:
@@ -98,7 +98,7 @@ def write_model(s3: LocalS3, name: str, **params: Any) -> str:
 
 
 def add_config(
-    service: EndpointService, name: str, instances: int = 4, capture: dict | None = None, **params: Any
+    service: EndpointController, name: str, instances: int = 4, capture: dict | None = None, **params: Any
 ) -> str:
     """A model (version `name`) and a one-variant endpoint config named `<name>-config`."""
     service.create_model(
@@ -131,13 +131,13 @@ def add_config(
     return config
 
 
-def new_service(workdir: Path, **kwargs: Any) -> EndpointService:
+def new_controller(workdir: Path, **kwargs: Any) -> EndpointController:
     kwargs.setdefault("alarms", {"errors": ERRORS_ALARM, "latency": LATENCY_ALARM})
-    kwargs.setdefault("time_scale", TIME_SCALE)
-    return EndpointService(workdir, LocalS3(workdir / "s3"), **kwargs)
+    kwargs.setdefault("clock", ScaledClock(TIME_SCALE))
+    return EndpointController(workdir, LocalS3(workdir / "s3"), **kwargs)
 
 
-def create_in_service(service: EndpointService, endpoint: str, config: str) -> None:
+def create_in_service(service: EndpointController, endpoint: str, config: str) -> None:
     service.create_endpoint({"EndpointName": endpoint, "EndpointConfigName": config})
     assert service.wait(endpoint, timeout=30) == "InService", service.describe_endpoint(
         {"EndpointName": endpoint}
@@ -147,12 +147,12 @@ def create_in_service(service: EndpointService, endpoint: str, config: str) -> N
 class Clients:
     """Client threads invoking the endpoint in a loop: every outcome is counted, nothing dropped silently."""
 
-    def __init__(self, service: EndpointService, endpoint: str, threads: int = 4) -> None:
+    def __init__(self, service: EndpointController, endpoint: str, threads: int = 4) -> None:
         self.service, self.endpoint = service, endpoint
         self.outcomes: Counter[tuple[int, str]] = Counter()  # (status, model version or error code)
         self.exceptions: list[BaseException] = []
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._counted = threading.Condition()
         self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
 
     def _run(self, index: int) -> None:
@@ -165,12 +165,23 @@ class Clients:
                 tag = (
                     json.loads(payload).get("version") if status == 200 else json.loads(payload)["ErrorCode"]
                 )
-                with self._lock:
+                with self._counted:
                     self.outcomes[(status, tag)] += 1
+                    self._counted.notify_all()
             except BaseException as exc:
                 self.exceptions.append(exc)
             sent += 1
-            time.sleep(0.002)
+            self._stop.wait(0.002)  # a client's pace, not a wait for the service
+
+    def total(self) -> int:
+        with self._counted:
+            return sum(self.outcomes.values())
+
+    def wait_until(self, predicate: Callable[[Counter[tuple[int, str]]], bool], timeout: float = 30) -> None:
+        """Block until the outcomes so far satisfy `predicate` (real seconds)."""
+        with self._counted:
+            if not self._counted.wait_for(lambda: predicate(self.outcomes), timeout):
+                raise TimeoutError(f"the clients never saw what was expected: {dict(self.outcomes)}")
 
     def __enter__(self) -> Clients:
         for thread in self._threads:

@@ -112,9 +112,9 @@ def test_s3_get_object_string_to_json_put_object_and_sns(
 
 
 def test_model_actions_go_to_the_endpoint_service(tmp_path: Path, local_s3: LocalS3) -> None:
-    from local_runtime.endpoints.service import EndpointService
+    from local_runtime.endpoints.controller import EndpointController
 
-    sm = LocalSageMaker(tmp_path / "work", local_s3, EndpointService(tmp_path / "endpoints", local_s3))
+    sm = LocalSageMaker(tmp_path / "work", local_s3, EndpointController(tmp_path / "endpoints", local_s3))
     container = {"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1-cpu-py310"}
     create = {
         "Type": "Task",

@@ -18,7 +18,7 @@ import pytest
 from local_runtime import cases, pipeline
 from local_runtime.bundled_data import DEFAULT_DATA_DIR
 from local_runtime.cases import CASE_IDS
-from local_runtime.endpoints import lifecycle
+from local_runtime.endpoints import controller
 from local_runtime.endpoints.loader import Handlers
 from local_runtime.pipeline import run_case
 from stacks.case_parts import QualityGate
@@ -97,7 +97,7 @@ def deployed_then_broken(
     before = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
     assert before.status == "SUCCEEDED" and before.endpoint
     healthy = {p.stem for p in (workdir / "endpoints" / "models").glob("*.json")}
-    real_load = lifecycle.load_handlers
+    real_load = controller.load_handlers
 
     def load_handlers(model: dict[str, Any], s3: Any, artifacts: Path) -> tuple[Handlers, str]:
         loaded, model_dir = real_load(model, s3, artifacts)
@@ -105,7 +105,7 @@ def deployed_then_broken(
             loaded = dataclasses.replace(loaded, **handlers)
         return loaded, model_dir
 
-    monkeypatch.setattr(lifecycle, "load_handlers", load_handlers)
+    monkeypatch.setattr(controller, "load_handlers", load_handlers)
     return before
 
 
@@ -120,7 +120,7 @@ def test_faulty_model_is_rolled_back_under_live_traffic(
     services: list[Any] = []
     client = _Client(services, before.endpoint["name"], b"0.5,0.25")
 
-    class CapturingService(pipeline.EndpointService):
+    class CapturingService(pipeline.EndpointController):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             services.append(self)
@@ -130,11 +130,11 @@ def test_faulty_model_is_rolled_back_under_live_traffic(
             client.join()
             super().close()
 
-    monkeypatch.setattr(pipeline, "EndpointService", CapturingService)
+    monkeypatch.setattr(pipeline, "EndpointController", CapturingService)
     client.start()
     after = run_case(MOONS, workdir=workdir, assembly_dir=assembly)
     monkeypatch.undo()
-    restored = pipeline.EndpointService.load(workdir)  # what `serve` would host now
+    restored = pipeline.EndpointController.load(workdir)  # what `serve` would host now
     try:
         old_model_answers = restored.invoke(
             before.endpoint["name"], b"0.5,0.25", "text/csv", "application/json"

@@ -42,12 +42,12 @@ def channel(name: str, prefix: str) -> dict[str, Any]:
 def test_kmeans_training_and_transform_match_the_model_they_produced(
     tmp_path: Path, local_s3: LocalS3
 ) -> None:
-    from local_runtime.endpoints.service import EndpointService
+    from local_runtime.endpoints.controller import EndpointController
 
     train, test = features("train.csv"), features("test.csv")
     put(local_s3, "moons/train/train.csv", train)
     put(local_s3, "moons/test/test.csv", test)
-    sm = LocalSageMaker(tmp_path / "work", local_s3, EndpointService(tmp_path / "endpoints", local_s3))
+    sm = LocalSageMaker(tmp_path / "work", local_s3, EndpointController(tmp_path / "endpoints", local_s3))
     sm.create_training_job(
         {
             "TrainingJobName": "moons-kmeans",

@@ -151,7 +151,7 @@ def test_payloads_reject_what_exceeds_max_payload() -> None:
 def test_transform_job_runs_the_models_handlers_over_every_file(
     tmp_path: Path, local_s3: LocalS3, local_sagemaker: LocalSageMaker
 ) -> None:
-    from local_runtime.endpoints.service import EndpointService
+    from local_runtime.endpoints.controller import EndpointController
 
     model_dir = tmp_path / "model"
     (model_dir / "code").mkdir(parents=True)
@@ -161,7 +161,7 @@ def test_transform_job_runs_the_models_handlers_over_every_file(
     for key, text in {"batch/a.csv": "1\n2\n\n3\n", "batch/sub/b.csv": "4\n", "bad/c.csv": "1\n-1\n"}.items():
         local_s3.path(f"s3://{BUCKET}/{key}").parent.mkdir(parents=True, exist_ok=True)
         local_s3.path(f"s3://{BUCKET}/{key}").write_text(text)
-    endpoints = EndpointService(tmp_path / "endpoints", local_s3)
+    endpoints = EndpointController(tmp_path / "endpoints", local_s3)
     sm = LocalSageMaker(tmp_path / "work", local_s3, endpoints, heartbeat_seconds=0.2)
     sm.create_model(
         {

@@ -16,8 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.endpoints.server import EndpointServer
-from tests.local_runtime.test_endpoints_support import add_config, create_in_service, moons_rows, new_service
+from local_runtime.endpoints.frontend import EndpointServer
+from tests.local_runtime.test_endpoints_support import (
+    add_config,
+    create_in_service,
+    moons_rows,
+    new_controller,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = moons_rows(3)
@@ -25,7 +30,7 @@ ROWS = moons_rows(3)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndpointServer]:
-    service = new_service(tmp_path_factory.mktemp("server"))
+    service = new_controller(tmp_path_factory.mktemp("server"))
     create_in_service(service, "moons", add_config(service, "v1", w=[2.0, -1.0, 0.5]))
     create_in_service(service, "crashing", add_config(service, "v0", mode="fail"))
     with EndpointServer(service) as running:
@@ -98,7 +103,7 @@ def test_invocation_returns_the_prediction_and_the_variant(server: EndpointServe
             ROWS[0].encode(),
             {**CSV, "X-Amzn-SageMaker-Target-Variant": "Blue"},
             400,
-            "Endpoint moons has no variant Blue",
+            "local endpoints do not route by X-Amzn-SageMaker-Target-Variant",
         ),
     ],
 )
@@ -149,11 +154,11 @@ def test_answers_every_request_of_paced_concurrent_clients(server: EndpointServe
 
 
 def test_serve_hosts_the_workdir_and_stops_on_sigterm(tmp_path: Path) -> None:
-    service = new_service(tmp_path)
+    service = new_controller(tmp_path)
     create_in_service(service, "moons", add_config(service, "v1", w=[1.0, 0.0, 0.0]))
     service.close()
     code = (
-        "import sys; from pathlib import Path; from local_runtime.endpoints.server import serve; "
+        "import sys; from pathlib import Path; from local_runtime.endpoints.frontend import serve; "
         "serve(Path(sys.argv[1]), 0)"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.endpoints.service import EndpointService
+from local_runtime.endpoints.controller import EndpointController
 from local_runtime.pipeline import run_case
 from tests.local_runtime.e2e_app import synth
 from tests.local_runtime.sixth_case.case import DATA_DIR, TINY_CLUSTERS
@@ -29,7 +29,7 @@ def test_a_sixth_case_runs_end_to_end(tmp_path: Path) -> None:
     assert (
         run.endpoint and run.endpoint["name"] == "mlcases-dev-tiny" and run.endpoint["status"] == "InService"
     )
-    service = EndpointService.load(tmp_path / "work")
+    service = EndpointController.load(tmp_path / "work")
     try:
         status, body, _ = service.invoke(
             "mlcases-dev-tiny", b"5.1,4.9\n-0.2,0.1", "text/csv", "application/json"

@@ -1,0 +1,362 @@
+"""The local SageMaker endpoint controller: one object owns every endpoint and moves it through
+SageMaker's lifecycle, on background threads and an injected clock (`clock`).
+
+- Control plane (boto-shaped requests and responses): CreateEndpoint (Creating -> InService or
+  Failed), UpdateEndpoint (Updating -> InService on the new config, or RollingBack -> InService on the
+  old one, under the deployment guardrails of `deployment`), DeleteEndpoint (Deleting, then gone),
+  DescribeEndpoint; models and endpoint configs come from `Catalog`.
+- Data plane: InvokeEndpoint, one atomic routing decision per request (`Endpoint.invoke`); the HTTP
+  front end (`frontend`) serves it.
+- Persistence: stable states are written under `<workdir>/endpoints/` (`store`); `load` hosts a
+  workdir's endpoints again in another process, and `refresh` follows the deployments another process
+  makes there (`serve` polls it off the request path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from local_runtime.contracts.api_shapes import require_valid
+from local_runtime.contracts.permissions import AccessDenied
+from local_runtime.endpoints import capture
+from local_runtime.endpoints.alarms import AlarmSpec
+from local_runtime.endpoints.catalog import ACCOUNT, Catalog, default_region
+from local_runtime.endpoints.clock import Clock, ScaledClock
+from local_runtime.endpoints.deployment import Guard, routes, run_update
+from local_runtime.endpoints.endpoint import STABLE, Endpoint
+from local_runtime.endpoints.fleet import Fleet, Invocation
+from local_runtime.endpoints.loader import load_handlers
+from local_runtime.endpoints.policy import plan_update
+from local_runtime.endpoints.store import Store
+from local_runtime.endpoints.traffic import LoadGenerator, TrafficSource
+from local_runtime.errors import SageMakerError
+from local_runtime.s3 import LocalS3
+
+DELETE_SECONDS = 30.0  # how long a deletion takes before the name is free (clock seconds)
+
+
+class EndpointNotFound(SageMakerError):
+    def __init__(self, name: str) -> None:
+        super().__init__("ValidationError", f"Endpoint {name} of account {ACCOUNT} not found.")
+
+
+def _reason(exc: Exception) -> str:
+    return exc.message if isinstance(exc, SageMakerError) else f"{type(exc).__name__}: {exc}"
+
+
+def _unload(fleets: Sequence[Fleet]) -> None:
+    for fleet in fleets:
+        fleet.unload()  # waits for the fleet's in-flight requests first
+
+
+def _restore(record: dict[str, Any]) -> Endpoint:
+    ep = Endpoint(
+        record["EndpointName"],
+        record["EndpointArn"],
+        record["EndpointConfigName"],
+        created=record["CreationTime"],
+    )
+    ep.status, ep.modified = record["EndpointStatus"], record["LastModifiedTime"]
+    ep.failure_reason, ep.last_deployment = record.get("FailureReason"), record.get("LastDeploymentConfig")
+    return ep
+
+
+class EndpointController(Catalog):
+    def __init__(
+        self,
+        workdir: Path,
+        s3: LocalS3,
+        *,
+        alarms: Mapping[str, AlarmSpec] | None = None,
+        clock: Clock | None = None,
+        traffic: TrafficSource | None = None,
+        region: str | None = None,
+    ) -> None:
+        store = Store(workdir)
+        super().__init__(store, region or store.settings().get("region") or default_region())
+        self.s3, self.alarms, self.traffic = s3, dict(alarms or {}), traffic
+        self.clock: Clock = clock or ScaledClock()
+        store.put_settings({"s3_root": str(s3.root.resolve()), "region": self.region})
+        self._endpoints: dict[str, Endpoint] = {}
+        self._records = threading.Condition()  # guards `_endpoints`; notified when one goes
+        self._provisioning = threading.Lock()
+        for record in store.all("endpoints").values():
+            self._adopt(_restore(record))
+
+    @classmethod
+    def load(cls, workdir: Path, s3: LocalS3 | None = None, **kwargs: Any) -> EndpointController:
+        """Restore every endpoint recorded in `workdir`, loading the models of those InService."""
+        if s3 is None:
+            root = Store(workdir).settings().get("s3_root")
+            if root is None:
+                raise FileNotFoundError(f"no endpoints were ever created in {workdir}")
+            s3 = LocalS3(Path(root))
+        controller = cls(workdir, s3, **kwargs)
+        for ep in list(controller._endpoints.values()):
+            controller._ensure_live(ep)
+        return controller
+
+    # -- control plane ------------------------------------------------------------------------------
+
+    def create_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "createEndpoint", req)
+        name, config = req["EndpointName"], req["EndpointConfigName"]
+        self.config(config)
+        ep = Endpoint(name, self.arn("endpoint", name), config)
+        if self._adopt(ep) is not ep:
+            raise SageMakerError(
+                "ValidationException",
+                f'Cannot create already existing endpoint "{self.arn("endpoint", name)}".',
+            )
+        self._persist(ep)
+        threading.Thread(target=self._create, args=(ep,), name=f"create-{name}", daemon=True).start()
+        return {"EndpointArn": ep.arn}
+
+    def update_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        require_valid("sagemaker", "updateEndpoint", req)
+        ep, config = self.endpoint(req.get("EndpointName", "")), req.get("EndpointConfigName", "")
+        self.config(config)
+        plan = plan_update(req.get("DeploymentConfig"), self.instances(config), known_alarms=set(self.alarms))
+        self._ensure_live(ep)
+        with ep.settled:
+            if ep.status == "Failed":  # SageMaker allows only DeleteEndpoint on a Failed endpoint
+                raise SageMakerError(
+                    "ValidationException",
+                    f'Cannot update endpoint "{ep.arn}" because it is in Failed status; '
+                    "a Failed endpoint can only be deleted (DeleteEndpoint).",
+                )
+            if ep.status != "InService":
+                raise SageMakerError(
+                    "ValidationException",
+                    f'Cannot update in-progress endpoint "{ep.arn}" (status {ep.status}).',
+                )
+            ep.pending_config, ep.last_deployment = config, req.get("DeploymentConfig")
+            ep.set_status("Updating")
+        guard = Guard(plan, tuple(self.alarms[name] for name in plan.alarm_names), self.clock)
+        threading.Thread(
+            target=self._update,
+            args=(ep, config, guard, self.clock.now()),
+            name=f"update-{ep.name}",
+            daemon=True,
+        ).start()
+        return {"EndpointArn": ep.arn}
+
+    def describe_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        ep = self.endpoint(req.get("EndpointName", ""))
+        response = ep.describe(self.images())
+        described_capture = capture.describe(self.configs.get(ep.config_name, {}))
+        return response if described_capture is None else {**response, "DataCaptureConfig": described_capture}
+
+    def delete_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+        """As SageMaker deletes: refused while the endpoint is in progress (creating, updating,
+        deleting), otherwise `Deleting` at once (traffic off) and gone DELETE_SECONDS later, so a
+        caller must wait for the name to be free before creating it again."""
+        require_valid("sagemaker", "deleteEndpoint", req)
+        ep = self.endpoint(req["EndpointName"])
+        with ep.settled:
+            if ep.status not in ("InService", "Failed", "OutOfService"):
+                raise SageMakerError("ValidationException", f'Cannot update in-progress endpoint "{ep.arn}".')
+            ep.status = "Deleting"
+        self._retire(ep)
+        self.clock.call_later(DELETE_SECONDS, lambda: self._forget(ep))
+        return {}
+
+    def endpoint(self, name: str) -> Endpoint:
+        ep = self._endpoints.get(name)
+        if ep is None:
+            raise SageMakerError(
+                "ValidationException", f'Could not find endpoint "{self.arn("endpoint", name)}".'
+            )
+        return ep
+
+    def endpoint_names(self) -> list[str]:
+        return sorted(self._endpoints)
+
+    def wait(self, name: str, timeout: float = 60.0) -> str:
+        """Block until the endpoint is InService or Failed (real seconds); returns its status."""
+        return self.endpoint(name).wait(timeout)
+
+    def wait_deleted(self, name: str, timeout: float = 30.0) -> None:
+        """Block until a deleted endpoint's name is free (real seconds; for tests and tools)."""
+        with self._records:
+            if not self._records.wait_for(lambda: name not in self._endpoints, timeout):
+                raise TimeoutError(f"endpoint {name} still exists after {timeout} s")
+
+    # -- data plane ---------------------------------------------------------------------------------
+
+    def invoke(
+        self, endpoint_name: str, body: bytes, content_type: str, accept: str
+    ) -> tuple[int, bytes, str]:
+        result = self.invoke_routed(endpoint_name, body, content_type, accept)
+        return result.status, result.body, result.content_type
+
+    def invoke_routed(self, endpoint_name: str, body: bytes, content_type: str, accept: str) -> Invocation:
+        """InvokeEndpoint; the result also names the production variant that answered."""
+        ep = self._endpoints.get(endpoint_name)
+        if ep is None:
+            raise EndpointNotFound(endpoint_name)
+        if not ep.fleets and ep.status == "InService":
+            self._ensure_live(ep)  # restored from disk: load its models once
+        return ep.invoke(body, content_type, accept)
+
+    # -- hosting across processes -------------------------------------------------------------------
+
+    def refresh(self) -> list[str]:
+        """Apply the records another process wrote in the workdir; one line per change, for a log.
+
+        A changed live config is loaded before the route table swaps to it, so no request waits or
+        drops; an endpoint whose record is gone is retired."""
+        changes = []
+        for kind, known in (("models", self.models), ("configs", self.configs)):
+            for name, record in self.store.all(kind).items():
+                known.setdefault(name, record)
+        on_disk = self.store.all("endpoints")
+        for name, record in on_disk.items():
+            ep = self._endpoints.get(name)
+            if ep is None:
+                ep = self._adopt(_restore(record))
+                self._ensure_live(ep)
+                changes.append(f"{name}: now hosted ({ep.status}, config {ep.config_name})")
+                continue
+            new_config = record["EndpointConfigName"]
+            if ep.status not in STABLE or ep.green or new_config == ep.config_name or not ep.fleets:
+                continue
+            try:
+                green = self._provision(name, new_config)
+            except SageMakerError as exc:
+                changes.append(f"{name}: cannot load config {new_config}: {exc.message}")
+                continue
+            old = ep.fleets
+            ep.router.set(routes(green, self.weights(new_config), 1.0))
+            ep.fleets, ep.config_name = green, new_config
+            ep.last_deployment = record.get("LastDeploymentConfig")
+            changes.append(f"{name}: switched to config {new_config}")
+            _unload(old)
+        with self._records:
+            gone = [self._endpoints.pop(name) for name in set(self._endpoints) - set(on_disk)]
+        for ep in gone:
+            self._retire(ep)
+            changes.append(f"{ep.name}: deleted")
+        return changes
+
+    def close(self) -> None:
+        """Stop serving: retire every fleet once its in-flight requests are answered."""
+        with self._records:
+            endpoints, self._endpoints = list(self._endpoints.values()), {}
+        for ep in endpoints:
+            self._retire(ep)
+
+    # -- lifecycles ---------------------------------------------------------------------------------
+
+    def _adopt(self, ep: Endpoint) -> Endpoint:
+        """Track `ep` (unless an endpoint of that name already is) and persist its stable states."""
+        with self._records:
+            ep = self._endpoints.setdefault(ep.name, ep)
+        ep.persist = self._persist
+        return ep
+
+    def _persist(self, ep: Endpoint) -> None:
+        with self._records:  # check and write as one step: a deleted endpoint stays deleted
+            if self._endpoints.get(ep.name) is ep:
+                self.store.put("endpoints", ep.name, ep.record())
+
+    def _forget(self, ep: Endpoint) -> None:
+        with self._records:
+            if self._endpoints.get(ep.name) is ep:
+                del self._endpoints[ep.name]
+                self.store.delete("endpoints", ep.name)
+            self._records.notify_all()
+
+    def _ensure_live(self, ep: Endpoint) -> None:
+        with self._provisioning:
+            if ep.status == "InService" and not ep.fleets:
+                self._create(ep)
+
+    def _fleet(self, endpoint: str, config: dict[str, Any], variant: dict[str, Any]) -> Fleet:
+        model = self.model(variant["ModelName"])
+        # the endpoint's instances read the model artifact as the model's execution role
+        try:
+            handlers, model_dir = load_handlers(
+                model, self.s3.as_role(model.get("ExecutionRoleArn")), self.store.artifacts
+            )
+        except AccessDenied as exc:
+            raise SageMakerError("ValidationException", f"Could not access model data: {exc}") from None
+        try:
+            loaded = handlers.model_fn(model_dir)
+        except Exception as exc:  # the container would fail its health check
+            raise SageMakerError(
+                "ValidationException",
+                f"variant {variant['VariantName']}: model_fn of model {model['ModelName']} failed: "
+                f"{type(exc).__name__}: {exc}",
+            ) from None
+        return Fleet(
+            variant["VariantName"],
+            model["ModelName"],
+            variant.get("InitialInstanceCount", 1),
+            handlers,
+            loaded,
+            capture.Capture.for_config(self.s3, endpoint, variant["VariantName"], config),
+            now=self.clock.now,
+        )
+
+    def _provision(self, endpoint: str, config_name: str) -> list[Fleet]:
+        """Load every variant's model (what SageMaker does when it launches a fleet's instances)."""
+        config = self.config(config_name)
+        fleets: list[Fleet] = []
+        try:
+            for variant in config["ProductionVariants"]:
+                fleets.append(self._fleet(endpoint, config, variant))
+        except Exception:
+            _unload(fleets)  # all variants or none
+            raise
+        return fleets
+
+    def _create(self, ep: Endpoint) -> None:
+        try:
+            fleets = self._provision(ep.name, ep.config_name)
+        except Exception as exc:
+            ep.set_status("Failed", _reason(exc))
+            return
+        ep.fleets = fleets
+        ep.router.set(routes(fleets, self.weights(ep.config_name), 1.0))
+        if ep.status != "InService":
+            ep.set_status("InService")
+
+    def _update(self, ep: Endpoint, config: str, guard: Guard, started: float) -> None:
+        try:
+            green = self._provision(ep.name, config)
+        except Exception as exc:  # the old fleet never stopped serving
+            ep.pending_config = None
+            ep.set_status("InService", f"Failed to provision endpoint config {config}: {_reason(exc)}")
+            return
+        ep.green = green
+        try:
+            sample = self.traffic(ep.name) if self.traffic is not None else None
+            load = LoadGenerator(self.invoke, ep.name, sample) if sample else contextlib.nullcontext()
+            with load:
+                reason = run_update(ep, guard, self.weights(ep.config_name), self.weights(config), started)
+        except Exception as exc:  # never leave the endpoint Updating: back to the old fleet
+            ep.router.set(routes(ep.fleets, self.weights(ep.config_name), 1.0))
+            reason = f"the deployment failed: {_reason(exc)}"
+        if reason is None:
+            old, ep.fleets, ep.green = ep.fleets, green, []
+            ep.config_name, ep.pending_config, ep.failure_reason = config, None, None
+            ep.set_status("InService")
+            _unload(old)
+            return
+        ep.set_status("RollingBack")
+        _unload(green)
+        ep.green, ep.pending_config = [], None
+        ep.set_status("InService", f"Rolled back the update to endpoint config {config}: {reason}.")
+
+    def _retire(self, ep: Endpoint) -> None:
+        """Traffic off, in-flight requests answered, models unloaded."""
+        with ep.settled:
+            ep.deleted = True
+            ep.settled.notify_all()
+        ep.router.set([])
+        _unload([*ep.fleets, *ep.green])

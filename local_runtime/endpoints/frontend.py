@@ -1,0 +1,184 @@
+"""The HTTP front end of the endpoint controller: the SageMaker runtime API on 127.0.0.1,
+`POST /endpoints/{name}/invocations` and `GET /ping`, and `serve`, which hosts a workdir's endpoints as
+a process.
+
+Requests and responses follow InvokeEndpoint
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html): the body
+goes to the model with its Content-Type and Accept, the response names the variant that answered in
+`X-Amzn-Invoked-Production-Variant`, and payloads over 6 MB are refused. The hot path parses headers,
+reads the body and calls the loaded model: no file I/O, no logging. Every error is answered as JSON
+`{"ErrorCode", "Message"}`; none ends the server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from local_runtime.endpoints.controller import EndpointController, EndpointNotFound
+from local_runtime.endpoints.endpoint import MAX_PAYLOAD_BYTES
+from local_runtime.errors import SageMakerError
+
+DEFAULT_HOST = "127.0.0.1"  # local only: the endpoints have no authentication
+REFRESH_SECONDS = 1.0
+TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant"
+TARGET_VARIANT_UNSUPPORTED = (
+    f"local endpoints do not route by {TARGET_VARIANT}: the pipelines' endpoints have one production "
+    "variant (AllTraffic), so send the request without the header"
+)
+
+_INVOCATIONS = re.compile(r"^/endpoints/([A-Za-z0-9](?:-*[A-Za-z0-9])*)/invocations$")
+DISCARD_LIMIT = 64 * 1024 * 1024
+
+
+def _error(code: str, message: str) -> bytes:
+    return json.dumps({"ErrorCode": code, "Message": message}).encode()
+
+
+class InvocationHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+    server: EndpointServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # no per-request logging on the hot path
+        return
+
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json", variant: str = ""
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if variant:
+            self.send_header("X-Amzn-Invoked-Production-Variant", variant)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _discard(self, length: int) -> None:
+        """Read an oversized body without keeping it, so the client can read the 413 (closing a socket
+        with unread input resets it); beyond DISCARD_LIMIT, drop the connection instead."""
+        if length > DISCARD_LIMIT:
+            self.close_connection = True
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                break
+            length -= len(chunk)
+
+    def do_GET(self) -> None:
+        if self.path == "/ping":
+            self._send(200, json.dumps({"endpoints": self.server.controller.endpoint_names()}).encode())
+        else:
+            self._send(404, _error("UnknownOperationException", f"no route GET {self.path}"))
+
+    def do_POST(self) -> None:
+        match = _INVOCATIONS.match(self.path)
+        length_header = self.headers.get("Content-Length")
+        if length_header is None or not length_header.isdigit():
+            self.close_connection = True
+            return self._send(411, _error("ValidationError", "Content-Length is required"))
+        length = int(length_header)
+        if length > MAX_PAYLOAD_BYTES:
+            self._discard(length)
+            return self._send(
+                413, _error("ValidationError", f"Request body exceeds {MAX_PAYLOAD_BYTES} bytes")
+            )
+        body = self.rfile.read(length)
+        if match is None:
+            return self._send(404, _error("UnknownOperationException", f"no route POST {self.path}"))
+        with self.server.active:
+            self._invoke(match.group(1), body)
+
+    def _invoke(self, endpoint: str, body: bytes) -> None:
+        if TARGET_VARIANT in self.headers:
+            return self._send(400, _error("ValidationError", TARGET_VARIANT_UNSUPPORTED))
+        try:
+            result = self.server.controller.invoke_routed(
+                endpoint,
+                body,
+                self.headers.get("Content-Type", "application/octet-stream"),
+                self.headers.get("Accept", ""),
+            )
+        except EndpointNotFound as exc:
+            return self._send(404, _error(exc.code, exc.message))
+        except SageMakerError as exc:
+            return self._send(400, _error(exc.code, exc.message))
+        except Exception as exc:  # a bug here must cost one request, never the connection's thread
+            return self._send(500, _error("InternalFailure", f"{type(exc).__name__}: {exc}"))
+        self._send(result.status, result.body, result.content_type, result.variant)
+
+
+class _Active:
+    """Counts invocations being answered, so shutdown can wait for them (handler threads are daemons:
+    an idle keep-alive connection must not hold the process open)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._idle:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count == 0, timeout)
+
+
+class EndpointServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default of 5 refuses connections under a burst of clients
+
+    def __init__(self, controller: EndpointController, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        super().__init__((host, port), InvocationHandler)
+        self.controller = controller
+        self.active = _Active()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client hanging up is not news
+            super().handle_error(request, client_address)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> EndpointServer:
+        threading.Thread(target=self.serve_forever, name="endpoint-server", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()  # stop accepting connections...
+        self.active.drain(timeout=30.0)  # ...and answer the requests already being served
+        self.server_close()
+
+
+def serve(workdir: Path, port: int, *, host: str = DEFAULT_HOST) -> None:
+    """Host every endpoint recorded in `workdir` until SIGINT/SIGTERM, following later deployments."""
+    controller = EndpointController.load(workdir)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with EndpointServer(controller, host, port) as server:
+        names = ", ".join(controller.endpoint_names()) or "none yet"
+        print(f"serving endpoints ({names}) on {server.url}", flush=True)
+        while not stop.wait(REFRESH_SECONDS):
+            for change in controller.refresh():
+                print(change, flush=True)
+    controller.close()  # after the server stopped accepting: in-flight requests are answered first
+    print("stopped", file=sys.stderr, flush=True)
