@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     for phase, r in (("steady", before), ("during canary", during)):
         cells = (phase, r["requests"], r["errors"], r["throughput_rps"], r["p50_ms"], r["p99_ms"])
         lines.append("| " + " | ".join(map(str, cells)) + " |")
-    text = f"moons endpoint, {args.rate:.0f} req/s target, 4 keep-alive clients in a separate process\n\n"
+    text = f"{CASE.short_name} endpoint, {args.rate:.0f} req/s target"
+    text += ", 4 keep-alive clients in a separate process\n\n"
     text += "\n".join(lines) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

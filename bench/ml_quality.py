@@ -1,8 +1,12 @@
-"""Model quality of the four case studies on the bundled real data, beside the seed's figures.
+"""Model quality of what the pipelines deploy, on the bundled real data, beside the seed's figures.
 
-`python -m bench.ml_quality [--only fraud,moons]` runs each case's quality bench (bench/quality/),
-prints a table and writes bench/results/ml_quality.json and ml_quality.md. Each bench drives the
-real entry points (preprocessing, the local built-in algorithm or the PyTorch script) on `data/`.
+`python -m bench.ml_quality [--only fraud,moons] [--repeats 3]` runs each case's local pipeline
+(`local_runtime.pipeline.run_case`: the configuration of its `CaseStudy`, no settings of its own)
+`--repeats` times, each in a fresh workdir (a first deployment, gated on the threshold only), and
+reports the candidate's key metrics as the run measured them: mean and standard deviation over the
+runs, each run's value, and how many runs deployed. Training is not seeded (SageMaker's tuning
+integration takes no RandomSeed), so the spread is the one a user sees from run to run. Writes
+bench/results/ml_quality.json and ml_quality.md.
 """
 
 from __future__ import annotations
@@ -11,156 +15,107 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local_runtime.assembly import synthesize
+from local_runtime.pipeline import run_case
+from stacks.case_study import CaseStudy
+from stacks.cases import ALL
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 RESULTS = ROOT / "bench" / "results"
 
 
-def _population(work: Path) -> list[tuple[str, str, Any]]:
-    from bench.quality import population
-
-    r = population.run(DATA, work)
-    return [
-        ("explained variance, top 7 of 33 components", "0.8017", f"{r['explained_variance_top_7']:.4f}"),
-        ("k-means k=8 silhouette (top 7 components)", "not reported", f"{r['silhouette']:.4f}"),
-        ("cluster sizes", "not reported", " / ".join(map(str, r["cluster_sizes"]))),
-        ("training seconds (PCA + k-means)", "", f"{r['train_seconds']:.1f}"),
-    ]
-
-
-def _fraud(work: Path) -> list[tuple[str, str, Any]]:
-    from bench.quality import fraud
-
-    r = fraud.run(DATA, work)
-    return [
-        ("recall (5-fold CV, pooled; target >= 0.90)", "0.90 (target)", f"{r['recall']:.3f}"),
-        (
-            "precision, prior-corrected (target >= 0.112)",
-            "0.112 (full data)",
-            f"{r['precision_prior_corrected']:.3f}",
-        ),
-        ("precision on the sample", "", f"{r['precision_sample']:.3f}"),
-        ("AUPRC, prior-corrected", "not reported", f"{r['auprc_prior_corrected']:.3f}"),
-        ("training seconds (5 folds)", "", f"{r['train_seconds']:.1f}"),
-        (
-            "recall / prior-corrected precision on fold seeds 1-3 (the seeds the settings were tuned on)",
-            "",
-            ", ".join(
-                f"{o['recall']:.3f} / {o['precision_prior_corrected']:.3f}"
-                for o in (fraud.run(DATA, work / f"seed-{seed}", seed=seed) for seed in (1, 2, 3))
-            ),
-        ),
-        (
-            "LinearLearner as the seed ran it: train channel only, model and threshold chosen on the"
-            " training data; recall / prior-corrected precision on fold seeds 42, 1, 2, 3",
-            "0.915 / 0.112 (its test split)",
-            ", ".join(
-                f"{o['recall']:.3f} / {o['precision_prior_corrected']:.3f}"
-                for o in (
-                    fraud.run(DATA, work / f"train-only-{seed}", seed=seed, validation_fraction=None)
-                    for seed in (fraud.SEED, 1, 2, 3)
-                )
-            ),
-        ),
-        *_fraud_references(),
-    ]
-
-
-def _fraud_references() -> list[tuple[str, str, Any]]:
-    """scikit-learn models on the same folds: what the sample allows (bench/quality/fraud_reference.py)."""
-    from bench.quality import fraud_reference
-
-    names = {
-        "logistic_validation_split": "logistic regression, threshold on the validation carve",
-        "logistic_inner_cv": "logistic regression, threshold from inner 5-fold CV",
-        "gradient_boosting_validation_split": "gradient boosting, threshold on the validation carve",
+def _summary(values: list[float]) -> dict[str, Any]:
+    return {
+        "mean": round(statistics.fmean(values), 4),
+        "sd": round(statistics.stdev(values), 4) if len(values) > 1 else None,
+        "runs": [round(v, 4) for v in values],
     }
-    rows = []
-    for key, r in fraud_reference.run(DATA).items():
-        others = ", ".join(
-            f"{r['recall_by_seed'][s]:.3f} / {p:.3f}"
-            for s, p in r["precision_prior_corrected_by_seed"].items()
-            if s != str(fraud_reference.SEEDS[0])
+
+
+def measure(case: CaseStudy, repeats: int, assembly: Path, work: Path) -> dict[str, Any]:
+    """Run the case's pipeline `repeats` times; its key metrics over the runs, and each run's outcome."""
+    runs = []
+    for index in range(1, repeats + 1):
+        run = run_case(case, workdir=work / f"{case.short_name}-{index}", assembly_dir=assembly)
+        shown = ", ".join(f"{m} {run.metrics[m]:.4f}" for m in case.local.key_metrics if m in run.metrics)
+        print(f"{case.id} run {index}/{repeats}: {run.status} in {run.duration_s:.0f} s; {shown}", flush=True)
+        runs.append(
+            {"status": run.status, "error": run.error, "seconds": run.duration_s, "metrics": run.metrics}
         )
-        rows.append(
-            (
-                f"reference: {names[key]}; recall / prior-corrected precision",
-                "",
-                f"{r['recall']:.3f} / {r['precision_prior_corrected']:.3f} (fold seeds 1-3: {others})",
+    metrics = {
+        name: _summary([r["metrics"][name] for r in runs if name in r["metrics"]])
+        for name in case.local.key_metrics
+        if any(name in r["metrics"] for r in runs)
+    }
+    return {
+        "deployed_runs": sum(r["status"] == "SUCCEEDED" for r in runs),
+        "runs": len(runs),
+        "seconds_per_run": round(statistics.fmean(r["seconds"] for r in runs), 1),
+        "metrics": metrics,
+        "seed": dict(case.local.seed_figures),
+        "outcomes": [{k: r[k] for k in ("status", "error", "seconds")} for r in runs],
+    }
+
+
+def table(results: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [
+        "| case | metric | seed | deployed: mean ± sd | per run | runs deployed |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for case_id, r in results.items():
+        for name, m in r["metrics"].items():
+            seed = r["seed"].get(name)
+            spread = f" ± {m['sd']:.4f}" if m["sd"] is not None else ""
+            cells = (
+                case_id,
+                name,
+                "" if seed is None else f"{seed:g}",
+                f"{m['mean']:.4f}{spread}",
+                " / ".join(f"{v:.4f}" for v in m["runs"]),
+                f"{r['deployed_runs']} of {r['runs']}",
             )
-        )
-    return rows
-
-
-def _moons(work: Path) -> list[tuple[str, str, Any]]:
-    from bench.quality import moons
-
-    r = moons.run(DATA / "moons", work)
-    return [
-        ("test accuracy (target >= 0.93)", "0.807", f"{r['test_accuracy']:.3f}"),
-        ("validation accuracy (45 rows)", "", f"{r['validation_accuracy']:.3f}"),
-        ("training seconds", "", f"{r['train_seconds']:.1f}"),
-    ]
-
-
-def _power(work: Path) -> list[tuple[str, str, Any]]:
-    from bench.quality import power
-
-    r = power.run(DATA, work)
-    ours, naive, se = r["deepar"], r["naive_last_30_mean"], r["deepar_standard_error"]
-    seconds = sum(run.get("train_seconds", 0.0) for run in r["deepar_runs"]) / max(len(r["deepar_runs"]), 1)
-    return [
-        (
-            "test RMSE (mean of seeds +- standard error)",
-            "0.348 (naive 0.340)",
-            f"{ours['RMSE']:.4f} +- {se['RMSE']:.4f} (naive {naive['RMSE']:.4f})",
-        ),
-        (
-            "test mean wQuantileLoss",
-            "0.143 (naive 0.183)",
-            f"{ours['mean_wQuantileLoss']:.4f} +- {se['mean_wQuantileLoss']:.4f}"
-            f" (naive {naive['mean_wQuantileLoss']:.4f})",
-        ),
-        ("beats the seed and the naive forecast on both", "", str(r["beats_seed_and_naive_on_both"])),
-        ("training seconds per run", "", f"{seconds:.1f}"),
-    ]
-
-
-BENCHES: dict[str, Callable[[Path], list[tuple[str, str, Any]]]] = {
-    "population": _population,
-    "fraud": _fraud,
-    "moons": _moons,
-    "power": _power,
-}
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated subset")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    names = ",".join(case.short_name for case in ALL)
+    parser.add_argument("--only", default=names, help=f"comma-separated short names (default: {names})")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per case (default: 3)")
     args = parser.parse_args(argv)
-    rows: dict[str, list[tuple[str, str, Any]]] = {}
-    seconds: dict[str, float] = {}
-    for name in args.only.split(","):
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
-            rows[name] = BENCHES[name](Path(tmp))
-        seconds[name] = round(time.perf_counter() - started, 1)
-    lines = ["| case | figure | seed | ours |", "| --- | --- | --- | --- |"]
-    lines += [f"| {case} | {f} | {seed} | {ours} |" for case, rs in rows.items() for f, seed, ours in rs]
+    by_name = {case.short_name: case for case in ALL}
+    unknown = [name for name in args.only.split(",") if name not in by_name]
+    if unknown or args.repeats < 1:
+        parser.error(f"unknown case(s) {unknown} (known: {names})" if unknown else "--repeats must be >= 1")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        assembly = synthesize(Path(tmp) / "cdk.out")
+        results = {
+            by_name[name].id: measure(by_name[name], args.repeats, assembly, Path(tmp))
+            for name in args.only.split(",")
+        }
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    header = f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; bench wall seconds: {seconds}"
-    text = header + "\n\n" + "\n".join(lines) + "\n"
+    header = (
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}: {args.repeats} fresh local run(s) "
+        f"per case in {time.perf_counter() - started:.0f} s"
+    )
+    text = header + "\n\n" + "\n".join(table(results)) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ml_quality.md").write_text(text)
-    (RESULTS / "ml_quality.json").write_text(json.dumps({"measured": header, "rows": rows}, indent=2) + "\n")
+    (RESULTS / "ml_quality.json").write_text(
+        json.dumps({"measured": header, "cases": results}, indent=2) + "\n"
+    )
     return 0
 
 

@@ -52,6 +52,9 @@ class LocalData:
     key_metrics: tuple[str, ...]
     sample: Sample | None = None  # drives the canary's traffic during a local bake
     quick: Quick = field(default_factory=Quick)
+    # What the case study's seed published for some key metrics; the quality bench prints them
+    # beside the deployed figures (bench/ml_quality.py).
+    seed_figures: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         folders = {name.split("/")[0] for name in self.raw_files}
@@ -59,6 +62,9 @@ class LocalData:
             raise ValueError(f"raw_files must be files in one folder of the data dir, got {self.raw_files}")
         if not self.key_metrics:
             raise ValueError("key_metrics must name at least one metric")
+        unknown = set(self.seed_figures) - set(self.key_metrics)
+        if unknown:
+            raise ValueError(f"seed_figures name metrics that are not key_metrics: {sorted(unknown)}")
 
     @property
     def folder(self) -> str:

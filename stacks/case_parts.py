@@ -86,7 +86,7 @@ class Tuning:
 
 @dataclass(frozen=True)
 class ProcessingStep:
-    """`python -m <module>` in the scikit-learn processing image (see ml_code/README.md)."""
+    """`python -m <module>` in the processing image (`stacks/images.py`; see ml_code/README.md)."""
 
     name: str
     module: str

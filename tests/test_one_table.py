@@ -10,8 +10,9 @@ from pathlib import Path
 from stacks.cases import ALL
 
 REPO = Path(__file__).resolve().parents[1]
-# Where per-case knowledge must not appear: the runtime and the CDK app outside the case objects.
-SCANNED = ("local_runtime", "stacks", "app.py")
+# Where per-case knowledge must not appear: the runtime, the benchmarks and the CDK app outside the
+# case objects. (Each case's ml_code folder is its own code; tests and docs may name cases.)
+SCANNED = ("local_runtime", "stacks", "bench", "app.py")
 EXCLUDED = ("stacks/cases",)
 
 

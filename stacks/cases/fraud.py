@@ -77,5 +77,8 @@ FRAUD_DETECTION = CaseStudy(
         ),
         sample=CsvSample("preprocess/test_features"),
         quick=Quick(hyperparameters={"linear": {"epochs": "3"}}),
+        # the seed's LinearLearner on its test split of the full data (real class ratio), which the
+        # prior-corrected precision of this sample estimates
+        seed_figures={"test:recall": 0.915, "test:precision_prior_corrected": 0.112},
     ),
 )

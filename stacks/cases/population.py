@@ -62,5 +62,6 @@ POPULATION_SEGMENTATION = CaseStudy(
         raw_files=("census/acs2015_county_data.csv",),
         key_metrics=("explained_variance_top_k", "silhouette"),
         sample=CsvSample("select/train"),  # a county's top components, what k-means is served
+        seed_figures={"explained_variance_top_k": 0.8017},
     ),
 )

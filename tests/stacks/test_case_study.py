@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from stacks.case_local import LocalData
 from stacks.case_parts import (
     Algorithm,
     Direction,
@@ -82,6 +83,8 @@ def test_parts_validate_themselves() -> None:
         Algorithm("xgboost")
     with pytest.raises(ValueError, match="script"):
         Algorithm("pytorch")
+    with pytest.raises(ValueError, match=r"seed_figures name metrics that are not key_metrics: \['recall'\]"):
+        LocalData(raw_files=("d/a.csv",), key_metrics=("test:RMSE",), seed_figures={"recall": 0.9})
 
 
 def test_script_mode_gate_metric_must_be_parsed_from_the_logs() -> None:

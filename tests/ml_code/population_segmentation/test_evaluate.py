@@ -39,7 +39,7 @@ def test_metrics_and_cluster_sizes_on_the_census(chain: tuple[Path, dict[str, An
     assert round(report["metrics"]["explained_variance_top_k"], 4) == 0.8017
     sizes = list(report["cluster_sizes"].values())
     assert report["k"] == 8 and len(sizes) == 8 and min(sizes) > 0 and sum(sizes) == 3218
-    assert summary["cluster_sizes"] == sizes and summary["explained_variance_top_7"] == pytest.approx(
+    assert summary["cluster_sizes"] == sizes and summary["explained_variance_top_k"] == pytest.approx(
         0.80167, abs=1e-5
     )
     counties = pd.read_csv(workdir / "evaluate" / "clusters" / "county_clusters.csv")

@@ -1,16 +1,15 @@
-"""Quality benchmark of the population segmentation: the whole chain on the bundled census data.
+"""The population segmentation chain on the bundled census data, for the ML tests.
 
 Runs every step through its real entry point, in job folders shaped like SageMaker's (training jobs
 under `ML_CODE_OPT_ML`, processing steps with `--input-dir/--output-dir`), and projects/assigns the
-counties through the models' inference handlers, as a batch transform would. Hyperparameters are
-the case study's: PCA with 33 components, k-means with k=8 on the top 7 components.
+counties through the models' inference handlers, as a batch transform would. Hyperparameters and
+arguments are read from the case study's object, so the tests run what the pipeline deploys.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
@@ -19,9 +18,22 @@ from typing import Any
 from ml_code.builtin import kmeans, pca
 from ml_code.common.sm_env import JobFolder
 from ml_code.population_segmentation import evaluate, preprocess, select_components
+from stacks.case_parts import ProcessingStep, TrainingStep
+from stacks.cases.population import POPULATION_SEGMENTATION as CASE
 
-PCA_HYPERPARAMETERS = {"feature_dim": "34", "num_components": "33", "mini_batch_size": "300"}
-KMEANS_HYPERPARAMETERS = {"k": "8", "feature_dim": "7", "eval_metrics": '["msd","ssd"]'}
+
+def _training(name: str) -> dict[str, str]:
+    step = CASE.step(name)
+    assert isinstance(step, TrainingStep)
+    return dict(step.hyperparameters)
+
+
+def _arguments(name: str) -> list[str]:
+    step = CASE.step(name)
+    assert isinstance(step, ProcessingStep)
+    return list(step.arguments)
+
+
 TRANSFORM_ROWS = 500  # rows per request, like batch transform's mini-batches under MaxPayloadInMB
 
 
@@ -65,14 +77,14 @@ def run(data_dir: Path, workdir: Path) -> dict[str, Any]:
         "preprocess",
     )
     started = time.perf_counter()
-    pca_model = _train(pca, workdir / "pca-job", PCA_HYPERPARAMETERS, pre / "train")
+    pca_model = _train(pca, workdir / "pca-job", _training("pca"), pre / "train")
     pca_seconds = time.perf_counter() - started
     _transform(pca, pca_model, pre / "train" / "census_scaled.csv", workdir / "projections")
-    argv = ["--top-k", "7", *_dirs("--input-dir", {"projections": workdir / "projections"})]
+    argv = [*_arguments("select"), *_dirs("--input-dir", {"projections": workdir / "projections"})]
     argv += _dirs("--output-dir", {"train": sel / "train", "meta": sel / "meta"})
     _check(select_components.main(argv), "select_components")
     started = time.perf_counter()
-    kmeans_model = _train(kmeans, workdir / "kmeans-job", KMEANS_HYPERPARAMETERS, sel / "train")
+    kmeans_model = _train(kmeans, workdir / "kmeans-job", _training("kmeans"), sel / "train")
     kmeans_seconds = time.perf_counter() - started
     _transform(kmeans, kmeans_model, sel / "train" / "components.csv", workdir / "assignments")
     inputs = {"meta": pre / "meta", "scaled": pre / "train", "components": sel / "train",
@@ -81,13 +93,8 @@ def run(data_dir: Path, workdir: Path) -> dict[str, Any]:
     _check(evaluate.main(_dirs("--input-dir", inputs) + _dirs("--output-dir", outputs)), "evaluate")
     report = json.loads((ev / "evaluation" / "evaluation.json").read_text())
     return {
-        "explained_variance_top_7": report["metrics"]["explained_variance_top_k"],
+        "explained_variance_top_k": report["metrics"]["explained_variance_top_k"],
         "silhouette": report["metrics"]["silhouette"],
         "cluster_sizes": list(report["cluster_sizes"].values()),
         "train_seconds": round(pca_seconds + kmeans_seconds, 3),
     }
-
-
-if __name__ == "__main__":
-    with tempfile.TemporaryDirectory(prefix="bench-population-") as tmp:
-        print(json.dumps(run(Path(__file__).resolve().parents[2] / "data", Path(tmp)), indent=2))

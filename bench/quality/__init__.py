@@ -1,1 +1,0 @@
-"""Benchmarks: quality figures of the case studies on the bundled data."""
