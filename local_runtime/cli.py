@@ -1,4 +1,5 @@
-"""`python -m local_runtime list | run | invoke | serve | history`: the offline runtime's command line."""
+"""`python -m local_runtime list | run | invoke | serve | history | destroy`: the offline runtime's
+command line."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="an execution's event history")
     history.add_argument("execution")
     history.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+
+    destroy = sub.add_parser(
+        "destroy",
+        help="remove a case's endpoint, endpoint configs and models from the workdir (data and history stay)",
+    )
+    destroy.add_argument("case", choices=[*CASE_IDS, "all"])
+    destroy.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     return parser
 
 
@@ -49,14 +57,25 @@ def _run(args: argparse.Namespace) -> int:
     runs: list[CaseRun] = []
     for case in cases:
         progress = None if args.json else console.Progress(case)
-        run = run_case(
-            case,
-            workdir=args.workdir,
-            data_dir=args.data_dir,
-            progress=progress,
-            time_scale=args.time_scale,
-            start_input=args.input,
-        )
+        try:
+            run = run_case(
+                case,
+                workdir=args.workdir,
+                data_dir=args.data_dir,
+                progress=progress,
+                time_scale=args.time_scale,
+                start_input=args.input,
+            )
+        except console.USER_ERRORS as exc:
+            if not args.json:
+                raise
+            # the run never started: still one JSON object per case, saying why
+            print(
+                json.dumps(
+                    {"case": case, "status": "NOT_STARTED", "error": type(exc).__name__, "cause": str(exc)}
+                )
+            )
+            return 2
         runs.append(run)
         if args.json:
             print(json.dumps(run.to_json()), flush=True)
@@ -78,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return console.invoke(args.case, args.workdir, args.body, args.content_type, args.accept)
         if args.command == "serve":
             return console.serve(args.workdir, args.port)
+        if args.command == "destroy":
+            return console.destroy(args.case, args.workdir)
         return console.history(args.workdir, args.execution)
     except console.USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)

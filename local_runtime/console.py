@@ -12,7 +12,11 @@ from typing import Any
 from local_runtime import cases
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
-from local_runtime.errors import ContractViolation
+from local_runtime.destroy import destroy as destroy_case
+from local_runtime.destroy import owns
+from local_runtime.endpoints.controller import EndpointController, EndpointNotFound
+from local_runtime.endpoints.store import DamagedRecord
+from local_runtime.errors import ContractViolation, DamagedState
 from local_runtime.pipeline import CaseRun, load_assembly
 from local_runtime.sagemaker.progress import ProgressEvent
 
@@ -90,14 +94,15 @@ def _endpoint_name(workdir: Path, case: str) -> str:
 
 
 def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept: str) -> int:
-    from local_runtime.endpoints.controller import EndpointController
     from local_runtime.samples import sample_request
 
     workdir = workdir.resolve()
-    try:
-        service = EndpointController.load(workdir)
-    except FileNotFoundError as exc:
-        raise UserError(f"{exc}; run `python -m local_runtime run {case}` first") from exc
+    service = _controller(workdir, case)
+    endpoint = _endpoint_name(workdir, case)
+    for record in service.damaged():
+        if owns(cases.find(case), endpoint, record.path):
+            service.close()
+            raise UserError(f"a state file of {case}'s endpoint cannot be read: {record}{_recover(case)}")
     if body is None:
         sample = sample_request(cases.find(case), workdir / "s3")
         if sample is None:
@@ -108,9 +113,9 @@ def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept
     else:
         payload = body.encode()
     try:
-        status, answer, answer_type = service.invoke(
-            _endpoint_name(workdir, case), payload, content_type, accept
-        )
+        status, answer, answer_type = service.invoke(endpoint, payload, content_type, accept)
+    except EndpointNotFound as exc:
+        raise UserError(f"{exc.message} Run `python -m local_runtime run {case}` first.") from None
     finally:
         service.close()
     print(answer.decode(errors="replace"), flush=True)
@@ -118,13 +123,38 @@ def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept
     return 0 if status < 400 else 1
 
 
+def _recover(case: str) -> str:
+    return (
+        f"\nRemove {case}'s endpoint resources with `python -m local_runtime destroy {case}` "
+        "(its data, executions and reports stay), then run it again."
+    )
+
+
+def _controller(workdir: Path, case: str = "<case>") -> EndpointController:
+    """The workdir's endpoints, hosted in this process; user errors for a workdir without any."""
+    try:
+        return EndpointController.load(workdir)
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc}; run `python -m local_runtime run {case}` first") from exc
+    except DamagedRecord as exc:
+        raise UserError(f"{exc}\nRun `python -m local_runtime run {case}` to rewrite it.") from exc
+
+
 def serve(workdir: Path, port: int) -> int:
     from local_runtime.endpoints.frontend import serve as serve_endpoints
 
-    try:
-        serve_endpoints(workdir.resolve(), port)
-    except FileNotFoundError as exc:
-        raise UserError(f"{exc}; run `python -m local_runtime run <case>` first") from exc
+    _controller(workdir.resolve()).close()  # the same checks as the host's, with the user's message
+    serve_endpoints(workdir.resolve(), port)
+    return 0
+
+
+def destroy(case: str, workdir: Path) -> int:
+    workdir = workdir.resolve()
+    for known in cases.ALL if case == "all" else (cases.find(case),):
+        removed = destroy_case(known, _endpoint_name(workdir, known.id), workdir)
+        print(f"{known.id}: removed {len(removed)} endpoint resource file(s) from {workdir / 'endpoints'}")
+        for path in removed:
+            print(f"  {path.relative_to(workdir)}")
     return 0
 
 
@@ -133,7 +163,7 @@ def history(workdir: Path, execution: str) -> int:
     if not path.is_file():
         known = sorted(p.stem for p in (workdir / "executions").glob("*.json"))[-10:]
         raise UserError(f"no execution {execution!r} in {workdir}; recent: {', '.join(known) or 'none'}")
-    record = json.loads(path.read_text())
+    record = _execution_record(path)
     events: list[dict[str, Any]] = record["events"]
     first = datetime.fromisoformat(events[0]["timestamp"]) if events else None
     print(f"{'ID':>4}  {'Type':<28}{'Step':<28}{'Elapsed (ms)':>13}  Timestamp")
@@ -150,4 +180,22 @@ def history(workdir: Path, execution: str) -> int:
     return 0
 
 
-USER_ERRORS = (UserError, DataError, SynthError, ContractViolation, cases.UnknownCase)
+def _execution_record(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_bytes().decode("utf-8"))
+        problem = "" if isinstance(record, dict) else f"expected a JSON object, found {type(record).__name__}"
+        if not problem:
+            missing = [k for k in ("events", "status", "error", "cause") if k not in record]
+            problem = f"missing {', '.join(missing)}" if missing else ""
+        if not problem and not all(
+            isinstance(e, dict) and {"id", "type", "timestamp"} <= set(e) for e in record["events"]
+        ):
+            problem = "an event lacks its id, type or timestamp"
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"not valid JSON ({exc})"
+    if problem:
+        raise UserError(f"the execution record {path} cannot be read: {problem}")
+    return dict(record)
+
+
+USER_ERRORS = (UserError, DataError, SynthError, ContractViolation, DamagedState, cases.UnknownCase)

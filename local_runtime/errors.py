@@ -34,3 +34,8 @@ class ContractViolation(ValueError):
     def __init__(self, summary: str, problems: list[str]) -> None:
         super().__init__(summary + ":\n  " + "\n  ".join(problems))
         self.problems = problems
+
+
+class DamagedState(Exception):
+    """State files in the workdir that a run needs cannot be read: each is named with what is wrong,
+    and how to recover."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,10 +24,11 @@ from local_runtime.contracts.calls import CallGuard
 from local_runtime.contracts.iam import UnsupportedPolicy
 from local_runtime.contracts.permissions import Authorizer, Lookups, RoleS3Access
 from local_runtime.contracts.policies import Policies
+from local_runtime.destroy import owns
 from local_runtime.endpoints.clock import ScaledClock
 from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.template_alarms import alarms_from_template
-from local_runtime.errors import ContractViolation
+from local_runtime.errors import ContractViolation, DamagedState
 from local_runtime.execution import run_state_machine
 from local_runtime.moto_time import scaled_waits
 from local_runtime.s3 import LocalS3
@@ -70,8 +72,20 @@ class CaseRun:
 
 
 def load_assembly(workdir: Path, assembly_dir: Path | None = None) -> tuple[Assembly, Resolver]:
-    """The synthesized app: `assembly_dir` as it is, or a fresh synth of this checkout in the workdir."""
-    assembly = Assembly.read(assembly_dir or synthesize(workdir / "cdk.out"))
+    """The synthesized app: `assembly_dir` as it is, or a fresh synth of this checkout in the workdir
+    (a cached synth that cannot be read, e.g. a truncated template, is synthesized again)."""
+    if assembly_dir is not None:
+        assembly = Assembly.read(assembly_dir)
+    else:
+        try:
+            assembly = Assembly.read(synthesize(workdir / "cdk.out"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(
+                f"warning: the cached synth in {workdir / 'cdk.out'} is damaged ({exc}): synthesizing again",
+                file=sys.stderr,
+            )
+            shutil.rmtree(workdir / "cdk.out", ignore_errors=True)
+            assembly = Assembly.read(synthesize(workdir / "cdk.out"))
     return assembly, Resolver(assembly.templates, region=LOCAL_REGION)
 
 
@@ -129,6 +143,7 @@ def run_case(
         clock=ScaledClock(time_scale),
         traffic=lambda name: sample_request(case, s3.root),
     )
+    _check_state(case, endpoint_name, endpoints)
     stack_alarms = [a for a in authorizer.policies.alarm_actions if _in_stack(assembly, resolver, stack, a)]
     try:
         blocked = authorizer.alarm_notification_problems(stack_alarms)
@@ -178,6 +193,23 @@ def run_case(
     )  # fmt: skip
     run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
     return run
+
+
+def _check_state(case: CaseStudy, endpoint_name: str, endpoints: EndpointController) -> None:
+    """Refuse to run on damaged records of this case's endpoint resources (what the run would update
+    is unknown); name the others, which this run does not need."""
+    damaged = endpoints.damaged()
+    ours = [d for d in damaged if owns(case, endpoint_name, d.path)]
+    if ours:
+        endpoints.close()
+        listed = "\n  ".join(map(str, ours))
+        raise DamagedState(
+            f"{len(ours)} state file(s) of {case.id}'s endpoint cannot be read:\n  {listed}\n"
+            f"Remove the case's endpoint resources with `python -m local_runtime destroy {case.id}` "
+            "(its data, executions and reports stay), then run it again."
+        )
+    for record in damaged:
+        print(f"warning: skipped a damaged state file of another case: {record}", file=sys.stderr)
 
 
 def _in_stack(assembly: Assembly, resolver: Resolver, stack: str, alarm_arn: str) -> bool:

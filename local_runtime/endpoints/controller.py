@@ -31,7 +31,7 @@ from local_runtime.endpoints.endpoint import STABLE, Endpoint
 from local_runtime.endpoints.fleet import Fleet, Invocation
 from local_runtime.endpoints.loader import load_handlers
 from local_runtime.endpoints.policy import plan_update
-from local_runtime.endpoints.store import Store
+from local_runtime.endpoints.store import DamagedRecord, Store
 from local_runtime.endpoints.traffic import LoadGenerator, TrafficSource
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
@@ -77,13 +77,18 @@ class EndpointController(Catalog):
         region: str | None = None,
     ) -> None:
         store = Store(workdir)
-        super().__init__(store, region or store.settings().get("region") or default_region())
+        try:
+            known_region = store.settings().get("region")
+        except DamagedRecord:
+            known_region = None  # rewritten just below
+        super().__init__(store, region or known_region or default_region())
         self.s3, self.alarms, self.traffic = s3, dict(alarms or {}), traffic
         self.clock: Clock = clock or ScaledClock()
         store.put_settings({"s3_root": str(s3.root.resolve()), "region": self.region})
         self._endpoints: dict[str, Endpoint] = {}
         self._records = threading.Condition()  # guards `_endpoints`; notified when one goes
         self._provisioning = threading.Lock()
+        self._reported: set[str] = set()  # damaged records already named by `refresh`
         for record in store.all("endpoints").values():
             self._adopt(_restore(record))
 
@@ -203,13 +208,18 @@ class EndpointController(Catalog):
             self._ensure_live(ep)  # restored from disk: load its models once
         return ep.invoke(body, content_type, accept)
 
+    def damaged(self) -> list[DamagedRecord]:
+        """State files skipped at the last read, each with its path and what is wrong."""
+        return self.store.all_damaged()
+
     # -- hosting across processes -------------------------------------------------------------------
 
     def refresh(self) -> list[str]:
         """Apply the records another process wrote in the workdir; one line per change, for a log.
 
         A changed live config is loaded before the route table swaps to it, so no request waits or
-        drops; an endpoint whose record is gone is retired."""
+        drops; an endpoint whose record is gone is retired. A damaged record is named once and
+        changes nothing: an endpoint whose record it is keeps serving what it served."""
         changes = []
         for kind, known in (("models", self.models), ("configs", self.configs)):
             for name, record in self.store.all(kind).items():
@@ -236,8 +246,13 @@ class EndpointController(Catalog):
             ep.last_deployment = record.get("LastDeploymentConfig")
             changes.append(f"{name}: switched to config {new_config}")
             _unload(old)
+        unreadable = {d.path.stem for d in self.store.damaged["endpoints"]}
+        for damaged in self.damaged():
+            if str(damaged) not in self._reported:
+                self._reported.add(str(damaged))
+                changes.append(f"damaged record skipped: {damaged}")
         with self._records:
-            gone = [self._endpoints.pop(name) for name in set(self._endpoints) - set(on_disk)]
+            gone = [self._endpoints.pop(n) for n in set(self._endpoints) - set(on_disk) - unreadable]
         for ep in gone:
             self._retire(ep)
             changes.append(f"{ep.name}: deleted")
@@ -274,7 +289,7 @@ class EndpointController(Catalog):
     def _ensure_live(self, ep: Endpoint) -> None:
         with self._provisioning:
             if ep.status == "InService" and not ep.fleets:
-                self._create(ep)
+                self._create(ep, restoring=True)
 
     def _fleet(self, endpoint: str, config: dict[str, Any], variant: dict[str, Any]) -> Fleet:
         model = self.model(variant["ModelName"])
@@ -315,11 +330,17 @@ class EndpointController(Catalog):
             raise
         return fleets
 
-    def _create(self, ep: Endpoint) -> None:
+    def _create(self, ep: Endpoint, *, restoring: bool = False) -> None:
+        """Launch the endpoint's fleets: a new endpoint goes InService or Failed. A restored one (hosted
+        again from its record) that cannot load here keeps its recorded status: the damage is this
+        host's, so nothing is written and the next request tries again."""
         try:
             fleets = self._provision(ep.name, ep.config_name)
         except Exception as exc:
-            ep.set_status("Failed", _reason(exc))
+            if restoring:
+                ep.failure_reason = f"this host cannot load its models: {_reason(exc)}"
+            else:
+                ep.set_status("Failed", _reason(exc))
             return
         ep.fleets = fleets
         ep.router.set(routes(fleets, self.weights(ep.config_name), 1.0))

@@ -169,7 +169,9 @@ class EndpointServer(ThreadingHTTPServer):
 
 
 def serve(workdir: Path, port: int, *, host: str = DEFAULT_HOST) -> None:
-    """Host every endpoint recorded in `workdir` until SIGINT/SIGTERM, following later deployments."""
+    """Host every endpoint recorded in `workdir` until SIGINT/SIGTERM, following later deployments.
+
+    A damaged state file is named (path and problem) and skipped; the other endpoints keep serving."""
     controller = EndpointController.load(workdir)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -177,8 +179,14 @@ def serve(workdir: Path, port: int, *, host: str = DEFAULT_HOST) -> None:
     with EndpointServer(controller, host, port) as server:
         names = ", ".join(controller.endpoint_names()) or "none yet"
         print(f"serving endpoints ({names}) on {server.url}", flush=True)
-        while not stop.wait(REFRESH_SECONDS):
-            for change in controller.refresh():
+        while True:
+            try:
+                changes = controller.refresh()
+            except Exception as exc:  # the host outlives a bad refresh: the next one may succeed
+                changes = [f"could not read {workdir / 'endpoints'}: {type(exc).__name__}: {exc}"]
+            for change in changes:
                 print(change, flush=True)
+            if stop.wait(REFRESH_SECONDS):
+                break
     controller.close()  # after the server stopped accepting: in-flight requests are answered first
     print("stopped", file=sys.stderr, flush=True)

@@ -18,8 +18,10 @@ import pytest
 from local_runtime import cases, pipeline
 from local_runtime.bundled_data import DEFAULT_DATA_DIR
 from local_runtime.cases import CASE_IDS
+from local_runtime.destroy import destroy
 from local_runtime.endpoints import controller
 from local_runtime.endpoints.loader import Handlers
+from local_runtime.errors import DamagedState
 from local_runtime.pipeline import run_case
 from stacks.case_parts import QualityGate
 from stacks.cases.moons import MOON_CLASSIFICATION
@@ -192,3 +194,37 @@ def test_quality_gate_fails_a_weak_model(tmp_path: Path) -> None:
     assert "test:accuracy" in str(run.cause) and "0.999" in str(run.cause)
     assert run.endpoint is None  # nothing was deployed
     assert run.notifications
+
+
+def test_a_damaged_endpoint_record_stops_the_run_until_destroy(assembly: Path, tmp_path: Path) -> None:
+    deployed = run_case(MOONS, workdir=tmp_path, assembly_dir=assembly)
+    assert deployed.status == "SUCCEEDED" and deployed.endpoint
+    record = tmp_path / "endpoints" / "endpoints" / f"{deployed.endpoint['name']}.json"
+    record.write_text(record.read_text()[:40])
+    with pytest.raises(DamagedState, match=f"(?s){record}: not valid JSON.*local_runtime destroy {MOONS}"):
+        run_case(MOONS, workdir=tmp_path, assembly_dir=assembly)
+    removed = destroy(cases.find(MOONS), deployed.endpoint["name"], tmp_path)
+    assert record in removed and not any((tmp_path / "endpoints" / "models").glob("moons-*"))
+    again = run_case(MOONS, workdir=tmp_path, assembly_dir=assembly)
+    assert again.status == "SUCCEEDED" and "CreateEndpoint" in states(again)
+
+
+def test_a_damaged_cached_synth_is_synthesized_again(
+    assembly: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+
+    def cached_synth(outdir: Path) -> Path:  # the first call finds a truncated template in the cache
+        calls.append(outdir)
+        if not outdir.exists():
+            shutil.copytree(assembly, outdir)
+            if len(calls) == 1:
+                template = next(outdir.glob("*.template.json"))
+                template.write_text(template.read_text()[:100])
+        return outdir
+
+    monkeypatch.setattr(pipeline, "synthesize", cached_synth)
+    loaded, _ = pipeline.load_assembly(tmp_path)
+    assert calls == [tmp_path / "cdk.out"] * 2 and set(loaded.templates) >= {
+        cases.stack_id(case) for case in fast_cases()
+    }
