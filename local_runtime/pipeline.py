@@ -174,6 +174,7 @@ def run_case(
     finally:
         endpoints.close()
     duration = time.time() - started
+    run_dirs = sorted(s3.root.glob(f"*/runs/{case_id}/{name}"))  # this execution's artifacts only
     run = CaseRun(
         case=case_id,
         status=result.status,
@@ -181,7 +182,7 @@ def run_case(
         duration_s=round(duration, 2),
         error=result.error,
         cause=result.cause,
-        metrics=_metrics(sagemaker, list(s3.root.glob(f"*/runs/{case_id}/{name}")), started),
+        metrics=_metrics(sagemaker, run_dirs, started),
         endpoint=_endpoint_summary(live),
         notifications=result.notifications,
     )
@@ -189,7 +190,7 @@ def run_case(
     run.states = [{"state": s.name, "seconds": s.seconds, "failed": s.failed} for s in spans]
     data = report.ReportData(
         case_id, name, run.status, duration, run.error, run.cause, run.metrics, run.endpoint, spans,
-        report.collect_plots(s3.root, started),
+        report.collect_plots(s3.root, run_dirs),
     )  # fmt: skip
     run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
     return run

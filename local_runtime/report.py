@@ -28,11 +28,12 @@ class ReportData:
     plots: list[tuple[str, bytes]] = field(default_factory=list)
 
 
-def collect_plots(s3_root: Path, since: float) -> list[tuple[str, bytes]]:
-    """PNGs written since `since` (epoch seconds): loose files and those inside job output.tar.gz."""
+def collect_plots(s3_root: Path, run_dirs: Iterable[Path]) -> list[tuple[str, bytes]]:
+    """The PNGs an execution wrote: loose files and those inside job `output.tar.gz`, under its own
+    run folders only (another execution, even a concurrent one, writes elsewhere)."""
     found: list[tuple[str, bytes]] = []
-    for path in sorted(s3_root.rglob("*")):
-        if not path.is_file() or path.stat().st_mtime < since:
+    for path in sorted(p for run_dir in run_dirs for p in run_dir.rglob("*")):
+        if not path.is_file():
             continue
         rel = path.relative_to(s3_root).as_posix()
         if path.suffix == ".png":

@@ -14,7 +14,7 @@ from local_runtime import images
 from local_runtime.cfn import LOCAL_ACCOUNT
 from local_runtime.contracts.api_shapes import require_valid
 from local_runtime.endpoints.endpoint import now
-from local_runtime.endpoints.store import Store
+from local_runtime.endpoints.store import DamagedRecord, Store
 from local_runtime.errors import SageMakerError
 
 ACCOUNT = LOCAL_ACCOUNT  # local resources belong to no AWS account (the same one local jobs use)
@@ -47,7 +47,7 @@ class Catalog:
         name = req["ModelName"]
         record = {**req, "ModelArn": self.arn("model", name), "CreationTime": now()}
         with self._lock:
-            if name in self.models:
+            if self._known("models", self.models, name):
                 raise SageMakerError(
                     "ValidationException",
                     f'Cannot create already existing model "{self.arn("model", name)}".',
@@ -59,8 +59,19 @@ class Catalog:
     def describe_model(self, req: dict[str, Any]) -> dict[str, Any]:
         return dict(self.model(req["ModelName"]))
 
+    def _known(self, kind: str, known: dict[str, dict[str, Any]], name: str) -> bool:
+        """Whether `name` is known, reading its record if another local run created it since."""
+        if name not in known:
+            try:
+                record = self.store.get(kind, name)
+            except DamagedRecord:
+                record = None  # `Store.damaged` and the controller name the file
+            if record is not None:
+                known.setdefault(name, record)
+        return name in known
+
     def model(self, name: str) -> dict[str, Any]:
-        if name not in self.models:
+        if not self._known("models", self.models, name):
             raise SageMakerError("ValidationException", f'Could not find model "{self.arn("model", name)}".')
         return self.models[name]
 
@@ -86,7 +97,7 @@ class Catalog:
         name = req["EndpointConfigName"]
         record = {**req, "EndpointConfigArn": self.arn("endpoint-config", name), "CreationTime": now()}
         with self._lock:
-            if name in self.configs:
+            if self._known("configs", self.configs, name):
                 raise SageMakerError(
                     "ValidationException",
                     "Cannot create already existing endpoint "
@@ -100,7 +111,7 @@ class Catalog:
         return dict(self.config(req["EndpointConfigName"]))
 
     def config(self, name: str) -> dict[str, Any]:
-        if name not in self.configs:
+        if not self._known("configs", self.configs, name):
             raise SageMakerError(
                 "ValidationException",
                 f'Could not find endpoint configuration "{self.arn("endpoint-config", name)}".',

@@ -25,6 +25,7 @@ from local_runtime.contracts.permissions import AccessDenied
 from local_runtime.endpoints import capture
 from local_runtime.endpoints.alarms import AlarmSpec
 from local_runtime.endpoints.catalog import ACCOUNT, Catalog, default_region
+from local_runtime.endpoints.claims import Claims
 from local_runtime.endpoints.clock import Clock, ScaledClock
 from local_runtime.endpoints.deployment import Guard, routes, run_update
 from local_runtime.endpoints.endpoint import STABLE, Endpoint
@@ -89,6 +90,7 @@ class EndpointController(Catalog):
         self._records = threading.Condition()  # guards `_endpoints`; notified when one goes
         self._provisioning = threading.Lock()
         self._reported: set[str] = set()  # damaged records already named by `refresh`
+        self.claims = Claims(store.root)  # the endpoints this process is changing, across processes
         for record in store.all("endpoints").values():
             self._adopt(_restore(record))
 
@@ -111,21 +113,32 @@ class EndpointController(Catalog):
         require_valid("sagemaker", "createEndpoint", req)
         name, config = req["EndpointName"], req["EndpointConfigName"]
         self.config(config)
+        self._sync(name)
+        exists = SageMakerError(
+            "ValidationException", f'Cannot create already existing endpoint "{self.arn("endpoint", name)}".'
+        )
+        if name in self._endpoints or not self.claims.claim(name, "Creating"):
+            raise exists
         ep = Endpoint(name, self.arn("endpoint", name), config)
         if self._adopt(ep) is not ep:
-            raise SageMakerError(
-                "ValidationException",
-                f'Cannot create already existing endpoint "{self.arn("endpoint", name)}".',
-            )
+            self.claims.release(name)
+            raise exists
         self._persist(ep)
         threading.Thread(target=self._create, args=(ep,), name=f"create-{name}", daemon=True).start()
         return {"EndpointArn": ep.arn}
 
     def update_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         require_valid("sagemaker", "updateEndpoint", req)
-        ep, config = self.endpoint(req.get("EndpointName", "")), req.get("EndpointConfigName", "")
+        self._sync(req["EndpointName"])
+        ep, config = self.endpoint(req["EndpointName"]), req["EndpointConfigName"]
         self.config(config)
         plan = plan_update(req.get("DeploymentConfig"), self.instances(config), known_alarms=set(self.alarms))
+        elsewhere = self.claims.elsewhere(ep.name)
+        if elsewhere is not None:
+            raise SageMakerError(
+                "ValidationException",
+                f'Cannot update in-progress endpoint "{ep.arn}" (status {elsewhere}, by another local run).',
+            )
         self._ensure_live(ep)
         with ep.settled:
             if ep.status == "Failed":  # SageMaker allows only DeleteEndpoint on a Failed endpoint
@@ -139,6 +152,11 @@ class EndpointController(Catalog):
                     "ValidationException",
                     f'Cannot update in-progress endpoint "{ep.arn}" (status {ep.status}).',
                 )
+            if not self.claims.claim(ep.name, "Updating"):
+                raise SageMakerError(
+                    "ValidationException",
+                    f'Cannot update in-progress endpoint "{ep.arn}" (status Updating, by another local run).',
+                )
             ep.pending_config, ep.last_deployment = config, req.get("DeploymentConfig")
             ep.set_status("Updating")
         guard = Guard(plan, tuple(self.alarms[name] for name in plan.alarm_names), self.clock)
@@ -151,8 +169,13 @@ class EndpointController(Catalog):
         return {"EndpointArn": ep.arn}
 
     def describe_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
-        ep = self.endpoint(req.get("EndpointName", ""))
+        name = req.get("EndpointName", "")
+        self._sync(name)
+        ep = self.endpoint(name)
         response = ep.describe(self.images())
+        elsewhere = self.claims.elsewhere(name)
+        if elsewhere is not None and ep.status in STABLE:  # another local run is changing it
+            response["EndpointStatus"] = elsewhere
         described_capture = capture.describe(self.configs.get(ep.config_name, {}))
         return response if described_capture is None else {**response, "DataCaptureConfig": described_capture}
 
@@ -161,9 +184,11 @@ class EndpointController(Catalog):
         deleting), otherwise `Deleting` at once (traffic off) and gone DELETE_SECONDS later, so a
         caller must wait for the name to be free before creating it again."""
         require_valid("sagemaker", "deleteEndpoint", req)
+        self._sync(req["EndpointName"])
         ep = self.endpoint(req["EndpointName"])
         with ep.settled:
-            if ep.status not in ("InService", "Failed", "OutOfService"):
+            in_progress = ep.status not in ("InService", "Failed", "OutOfService")
+            if in_progress or not self.claims.claim(ep.name, "Deleting"):
                 raise SageMakerError("ValidationException", f'Cannot update in-progress endpoint "{ep.arn}".')
             ep.status = "Deleting"
         self._retire(ep)
@@ -275,9 +300,13 @@ class EndpointController(Catalog):
         return ep
 
     def _persist(self, ep: Endpoint) -> None:
+        """Write the record; at a stable status, end this process's claim before any waiter wakes, so
+        whoever reads the record next may change the endpoint."""
         with self._records:  # check and write as one step: a deleted endpoint stays deleted
             if self._endpoints.get(ep.name) is ep:
                 self.store.put("endpoints", ep.name, ep.record())
+        if ep.status in STABLE:
+            self.claims.release(ep.name)
 
     def _forget(self, ep: Endpoint) -> None:
         with self._records:
@@ -285,6 +314,37 @@ class EndpointController(Catalog):
                 del self._endpoints[ep.name]
                 self.store.delete("endpoints", ep.name)
             self._records.notify_all()
+        self.claims.release(ep.name)
+
+    def _sync(self, name: str) -> Endpoint | None:
+        """Bring this process's view of `name` up to date with its record, which another local run may
+        have changed, unless this process is changing it; returns the endpoint now known, if any."""
+        ep = self._endpoints.get(name)
+        if self.claims.ours(name) or (ep is not None and ep.status not in STABLE):
+            return ep
+        try:
+            record = self.store.get("endpoints", name)
+        except DamagedRecord:
+            return ep  # keep what this process knows; `damaged()` names the file
+        if record is None:
+            if ep is not None:  # deleted by another run
+                with self._records:
+                    if self._endpoints.get(name) is ep:
+                        del self._endpoints[name]
+                self._retire(ep)
+            return None
+        if ep is not None and (record["EndpointConfigName"], record["EndpointStatus"]) == (
+            ep.config_name,
+            ep.status,
+        ):
+            return ep
+        fresh = _restore(record)
+        with self._records:
+            old, self._endpoints[name] = self._endpoints.get(name), fresh
+        fresh.persist = self._persist
+        if old is not None:
+            self._retire(old)
+        return fresh
 
     def _ensure_live(self, ep: Endpoint) -> None:
         with self._provisioning:
@@ -348,6 +408,12 @@ class EndpointController(Catalog):
             ep.set_status("InService")
 
     def _update(self, ep: Endpoint, config: str, guard: Guard, started: float) -> None:
+        try:
+            self._deploy(ep, config, guard, started)
+        finally:
+            self.claims.release(ep.name)  # released at InService already; this covers a crash
+
+    def _deploy(self, ep: Endpoint, config: str, guard: Guard, started: float) -> None:
         try:
             green = self._provision(ep.name, config)
         except Exception as exc:  # the old fleet never stopped serving

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import tarfile
-import time
 from pathlib import Path
 
 from local_runtime import report, timeline
@@ -44,16 +43,23 @@ def test_spans_follow_visits_in_order_and_mark_failures() -> None:
     ]
 
 
-def test_plots_are_collected_from_files_and_job_output_archives(tmp_path: Path) -> None:
-    since = time.time() - 1
-    (tmp_path / "bucket" / "report").mkdir(parents=True)
-    (tmp_path / "bucket" / "report" / "pr.png").write_bytes(PNG)
-    with tarfile.open(tmp_path / "bucket" / "output.tar.gz", "w:gz") as tar:
+def test_plots_are_collected_from_the_executions_own_files_and_job_output_archives(tmp_path: Path) -> None:
+    ours, theirs = (
+        tmp_path / "bucket" / "runs" / "case" / "run-1",
+        tmp_path / "bucket" / "runs" / "case" / "run-2",
+    )
+    for run in (ours, theirs):  # run-2 ran at the same time, in another process
+        (run / "report").mkdir(parents=True)
+        (run / "report" / "pr.png").write_bytes(PNG)
+    with tarfile.open(ours / "output.tar.gz", "w:gz") as tar:
         info = tarfile.TarInfo("boundary.png")
         info.size = len(PNG)
         tar.addfile(info, io.BytesIO(PNG))
-    names = [name for name, _ in report.collect_plots(tmp_path, since)]
-    assert names == ["bucket/output.tar.gz:boundary.png", "bucket/report/pr.png"]
+    names = [name for name, _ in report.collect_plots(tmp_path, [ours])]
+    assert names == [
+        "bucket/runs/case/run-1/output.tar.gz:boundary.png",
+        "bucket/runs/case/run-1/report/pr.png",
+    ]
 
 
 def test_report_shows_outcome_metrics_and_plots(tmp_path: Path) -> None:
