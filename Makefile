@@ -51,3 +51,6 @@ bench: setup
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	@echo "removed build caches; left: .venv/ and node_modules/ (the set-up) and runs/local/ (local"
+	@echo "pipeline state: '.venv/bin/python -m local_runtime clean' prunes old executions,"
+	@echo "'... destroy all' removes the local endpoints, 'rm -rf runs/local' removes everything)"

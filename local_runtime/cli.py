@@ -1,5 +1,5 @@
-"""`python -m local_runtime list | run | invoke | serve | history | destroy`: the offline runtime's
-command line."""
+"""`python -m local_runtime list | run | invoke | serve | history | destroy | clean`: the offline
+runtime's command line."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import json
 import sys
 from pathlib import Path
 
-from local_runtime import bundled_data, console
+from local_runtime import bundled_data, console, retention
+from local_runtime import cases as cases_module
 from local_runtime.cases import CASE_IDS
+from local_runtime.execution import INTERRUPTED_ERROR
 from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun, run_case
 
+INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
 
 
@@ -27,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object per case, nothing else")
     run.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, help="Wait/bake time factor")
     run.add_argument("--input", type=json.loads, default=None, help="start input (JSON) for the execution")
+    run.add_argument(
+        "--keep-runs",
+        type=int,
+        default=retention.KEEP_RUNS,
+        help=f"executions kept per case, older ones pruned after the run (default {retention.KEEP_RUNS})",
+    )
 
     invoke = sub.add_parser("invoke", help="call a case's local endpoint")
     invoke.add_argument("case", choices=CASE_IDS)
@@ -49,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     destroy.add_argument("case", choices=[*CASE_IDS, "all"])
     destroy.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+
+    clean = sub.add_parser(
+        "clean", help="prune old executions' jobs, artifacts and reports (live endpoints keep theirs)"
+    )
+    clean.add_argument("--keep-runs", type=int, default=retention.KEEP_RUNS, help="executions kept per case")
+    clean.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     return parser
 
 
@@ -77,10 +92,15 @@ def _run(args: argparse.Namespace) -> int:
             )
             return 2
         runs.append(run)
+        pruned = retention.prune(args.workdir.resolve(), [cases_module.find(case)], args.keep_runs)
+        if pruned.executions and not args.json:
+            print(f"  {pruned} (--keep-runs {args.keep_runs})\n", flush=True)
         if args.json:
             print(json.dumps(run.to_json()), flush=True)
         else:
             console.summary(run)
+        if run.error == INTERRUPTED_ERROR:
+            return INTERRUPTED_EXIT  # Ctrl-C stops the whole command, not only this case
     if not args.json and len(runs) > 1:
         console.table(runs)
     return 0 if all(r.status == "SUCCEEDED" for r in runs) else 1
@@ -99,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             return console.serve(args.workdir, args.port)
         if args.command == "destroy":
             return console.destroy(args.case, args.workdir)
+        if args.command == "clean":
+            return console.clean(args.workdir, args.keep_runs)
         return console.history(args.workdir, args.execution)
     except console.USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside an execution (or a second Ctrl-C): nothing to record
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local_runtime import cases
+from local_runtime import cases, retention
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
 from local_runtime.destroy import destroy as destroy_case
@@ -155,6 +155,12 @@ def destroy(case: str, workdir: Path) -> int:
         print(f"{known.id}: removed {len(removed)} endpoint resource file(s) from {workdir / 'endpoints'}")
         for path in removed:
             print(f"  {path.relative_to(workdir)}")
+    return 0
+
+
+def clean(workdir: Path, keep: int) -> int:
+    pruned = retention.prune(workdir.resolve(), cases.ALL, keep)
+    print(f"{workdir}: {pruned}; kept each case's last {keep} execution(s) and what live endpoints use")
     return 0
 
 

@@ -25,6 +25,7 @@ from local_runtime.contracts.calls import CallGuard
 from local_runtime.errors import ContractViolation
 from local_runtime.execution_sns import create_topics, notifications
 from local_runtime.moto_adapter import check_moto_version, routed_to
+from local_runtime.reaper import this_process
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker
 from local_runtime.sagemaker.progress import Progress, ProgressEvent, report
@@ -32,6 +33,8 @@ from local_runtime.sagemaker.shapes import LOCAL_ACCOUNT
 from local_runtime.sfn_services import LocalServices, to_state_json
 from ml_code.common.io import write_json
 
+INTERRUPTED_ERROR = "Interrupted"
+INTERRUPTED_CAUSE = "stopped by the user (Ctrl-C): running jobs were stopped, no further state ran"
 TIMEOUT_ERROR = "Local.Timeout"  # an execution stopped by run_state_machine's timeout_seconds
 
 
@@ -131,27 +134,36 @@ def run_state_machine(
             stateMachineArn=machine["stateMachineArn"], name=name, input=json.dumps(input)
         )["executionArn"]
         report(progress, ProgressEvent("Execution", name, "started"))
-        seen, state, start, timed_out = 0, "", time.monotonic(), False
+        running = ExecutionResult("RUNNING", None, None, None, arn, [])
+        write_json(workdir / "executions" / f"{name}.json", {**asdict(running), "process": this_process()})
+        seen, state, start = 0, "", time.monotonic()
+        stopped: tuple[str, str] | None = None  # why this run stopped the execution: (error, cause)
         while True:
-            described = sfn.describe_execution(executionArn=arn)
-            events = _history(sfn, arn)
-            for event in events[seen:]:
-                state = _report_event(progress, event, state)
-            seen = len(events)
-            if described["status"] != "RUNNING":
-                break
-            if timeout_seconds is not None and time.monotonic() - start > timeout_seconds and not timed_out:
-                timed_out = True
-                sfn.stop_execution(
-                    executionArn=arn, error=TIMEOUT_ERROR, cause=f"ran over {timeout_seconds} s"
-                )
-            time.sleep(poll_seconds)
+            try:
+                described = sfn.describe_execution(executionArn=arn)
+                events = _history(sfn, arn)
+                for event in events[seen:]:
+                    state = _report_event(progress, event, state)
+                seen = len(events)
+                if described["status"] != "RUNNING":
+                    break
+                if timeout_seconds is not None and time.monotonic() - start > timeout_seconds and not stopped:
+                    stopped = (TIMEOUT_ERROR, f"ran over {timeout_seconds} s")
+                    sfn.stop_execution(executionArn=arn, error=stopped[0], cause=stopped[1])
+                time.sleep(poll_seconds)
+            except KeyboardInterrupt:  # Ctrl-C: stop the execution as StopExecution does
+                if stopped is not None and stopped[0] == INTERRUPTED_ERROR:
+                    raise  # a second Ctrl-C while stopping: give up waiting
+                stopped = (INTERRUPTED_ERROR, INTERRUPTED_CAUSE)
+                report(progress, ProgressEvent("Execution", name, "stopping", INTERRUPTED_CAUSE))
+                sfn.stop_execution(executionArn=arn, error=stopped[0], cause=stopped[1])
+                sagemaker.jobs.stop_all()
         output = json.loads(described["output"]) if described.get("output") else None
         result = ExecutionResult(
             status=described["status"],
             # moto does not keep StopExecution's error and cause: record why this run stopped it.
-            error=described.get("error") or (TIMEOUT_ERROR if timed_out else None),
-            cause=described.get("cause") or (f"ran over {timeout_seconds} s" if timed_out else None),
+            error=described.get("error") or (stopped[0] if stopped else None),
+            cause=described.get("cause") or (stopped[1] if stopped else None),
             output=output,
             execution_arn=arn,
             events=_history(sfn, arn),

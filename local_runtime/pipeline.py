@@ -31,6 +31,7 @@ from local_runtime.endpoints.template_alarms import alarms_from_template
 from local_runtime.errors import ContractViolation, DamagedState
 from local_runtime.execution import run_state_machine
 from local_runtime.moto_time import scaled_waits
+from local_runtime.reaper import reap, reaper
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker
 from local_runtime.sagemaker.progress import Progress
@@ -121,6 +122,8 @@ def run_case(
 ) -> CaseRun:
     workdir = workdir.resolve()
     case = cases.find(case_or_id)
+    for line in reap(workdir):  # what runs killed earlier left behind
+        print(f"recovered: {line}", file=sys.stderr)
     case_id = case.id
     assembly, resolver = load_assembly(workdir, assembly_dir)
     stack = cases.stack_id(case)
@@ -158,7 +161,7 @@ def run_case(
     )
     started = time.time()
     try:
-        with scaled_waits(time_scale):
+        with scaled_waits(time_scale), reaper(workdir):
             result = run_state_machine(
                 assembly.state_machine(stack, resolver),
                 start_input or {},

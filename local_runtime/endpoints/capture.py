@@ -2,8 +2,11 @@
 `<DestinationS3Uri>/<endpoint>/<variant>/<yyyy>/<mm>/<dd>/<hh>/` in local S3
 (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html).
 
-Records are queued on the request path and written by a background thread, so capturing adds no file
-I/O to an invocation. Only answered requests (200) are captured. Local files are not KMS-encrypted.
+Records are queued on the request path and gathered by a background thread, so capturing adds no file
+I/O to an invocation. Each hour folder's records are written as whole objects, a new one once
+MAX_FILE_BYTES or ROTATE_SECONDS is reached (and when the endpoint stops), not one per second.
+`InitialSamplingPercentage` decides which requests are captured; only answered requests (200) are.
+Local files are not KMS-encrypted; `local_runtime.retention` caps what they use per endpoint.
 """
 
 from __future__ import annotations
@@ -13,15 +16,26 @@ import base64
 import json
 import random
 import threading
+import time
 import uuid
 from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from local_runtime.s3 import LocalS3
 from ml_code.common.io import write_text
 
-FLUSH_SECONDS = 1.0
+GATHER_SECONDS = 1.0
+MAX_FILE_BYTES = 8 * 1024 * 1024  # one capture object at most, before a new one starts
+ROTATE_SECONDS = 60.0  # and at most this old
+
+
+@dataclass
+class _Pending:
+    started: float
+    lines: list[str] = field(default_factory=list)
+    size: int = 0
 
 
 def _encoded(body: bytes, content_type: str, types: dict[str, list[str]]) -> tuple[str, str]:
@@ -43,6 +57,8 @@ class Capture:
         self._input, self._output = "Input" in modes, "Output" in modes
         self._types = config.get("CaptureContentTypeHeader", {})
         self._queue: deque[tuple[datetime, dict[str, Any]]] = deque()
+        self._pending: dict[str, _Pending] = {}  # hour folder -> the object being gathered
+        self._writing = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture-{endpoint}-{variant}", daemon=True)
         self._thread.start()
@@ -77,26 +93,46 @@ class Capture:
             }
         self._queue.append((datetime.now(UTC), data))
 
-    def flush(self) -> int:
-        """Write what is queued, one file per hour folder; returns the number of records written."""
-        batches: dict[str, list[str]] = {}
+    def _write(self, hour: str, pending: _Pending) -> int:
+        name = f"{datetime.now(UTC).strftime('%M-%S-%f')[:-3]}-{uuid.uuid4()}.jsonl"
+        write_text(self._s3.path(f"{self._prefix}/{hour}/{name}"), "".join(pending.lines))
+        return len(pending.lines)
+
+    def _gather(self, force: bool) -> int:
+        """Move queued records into their hour's pending object, writing an object before it would
+        pass MAX_FILE_BYTES; then write those old enough (all of them if `force`). Returns the
+        number of records written."""
+        written = 0
         while self._queue:
             at, data = self._queue.popleft()
             meta = {
                 "eventId": str(uuid.uuid4()),
                 "inferenceTime": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             }
-            line = json.dumps({"captureData": data, "eventMetadata": meta, "eventVersion": "0"})
-            batches.setdefault(at.strftime("%Y/%m/%d/%H"), []).append(line)
-        now = datetime.now(UTC)
-        for hour, lines in batches.items():
-            name = f"{now.strftime('%M-%S-%f')[:-3]}-{uuid.uuid4()}.jsonl"
-            write_text(self._s3.path(f"{self._prefix}/{hour}/{name}"), "\n".join(lines) + "\n")
-        return sum(len(lines) for lines in batches.values())
+            line = json.dumps({"captureData": data, "eventMetadata": meta, "eventVersion": "0"}) + "\n"
+            hour = at.strftime("%Y/%m/%d/%H")
+            pending = self._pending.get(hour)
+            if pending is not None and pending.size + len(line) > MAX_FILE_BYTES:
+                written += self._write(hour, self._pending.pop(hour))
+                pending = None
+            if pending is None:
+                pending = self._pending[hour] = _Pending(time.monotonic())
+            pending.lines.append(line)
+            pending.size += len(line)
+        for hour, pending in list(self._pending.items()):
+            if force or time.monotonic() - pending.started >= ROTATE_SECONDS:
+                written += self._write(hour, self._pending.pop(hour))
+        return written
+
+    def flush(self) -> int:
+        """Write everything captured so far; returns the number of records written."""
+        with self._writing:
+            return self._gather(force=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(FLUSH_SECONDS):
-            self.flush()
+        while not self._stop.wait(GATHER_SECONDS):
+            with self._writing:
+                self._gather(force=False)
 
     def close(self) -> None:
         self._stop.set()

@@ -12,6 +12,7 @@ reads the body and calls the loaded model: no file I/O, no logging. Every error 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -33,6 +34,17 @@ TARGET_VARIANT_UNSUPPORTED = (
     "variant (AllTraffic), so send the request without the header"
 )
 
+MAX_CONNECTIONS = 256  # threads answering connections at once; beyond them, 503
+READ_TIMEOUT_SECONDS = 10.0  # a connection silent this long (mid-request or idle) is closed
+_BUSY_BODY = json.dumps(
+    {"ErrorCode": "ServiceUnavailable", "Message": "too many open connections: retry later"}
+).encode()
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    + f"Content-Length: {len(_BUSY_BODY)}\r\n\r\n".encode()
+    + _BUSY_BODY
+)
+
 _INVOCATIONS = re.compile(r"^/endpoints/([A-Za-z0-9](?:-*[A-Za-z0-9])*)/invocations$")
 DISCARD_LIMIT = 64 * 1024 * 1024
 
@@ -45,6 +57,10 @@ class InvocationHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
     disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: EndpointServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)  # every read: headers, body, keep-alive
 
     def log_message(self, format: str, *args: Any) -> None:  # no per-request logging on the hot path
         return
@@ -141,13 +157,44 @@ class _Active:
 
 
 class EndpointServer(ThreadingHTTPServer):
+    """One thread per connection, at most `max_connections` at once: a connection beyond them is
+    answered 503 at once, without a thread. A connection that sends nothing (a request's headers,
+    its body, or the next request on a kept-alive connection) for `read_timeout` seconds is closed,
+    so clients that stall cannot hold threads."""
+
     daemon_threads = True
     request_queue_size = 128  # the default of 5 refuses connections under a burst of clients
 
-    def __init__(self, controller: EndpointController, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    def __init__(
+        self,
+        controller: EndpointController,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+    ) -> None:
         super().__init__((host, port), InvocationHandler)
         self.controller = controller
         self.active = _Active()
+        self.read_timeout, self.max_connections = read_timeout, max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.refused = 0  # connections answered 503
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.refused += 1
+            with contextlib.suppress(OSError):  # the client may be gone already
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a client hanging up is not news

@@ -11,14 +11,17 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from local_runtime import reaper
 from ml_code.common.sm_env import ROOT_ENV, JobFolder
 
 OPT_ML = "/opt/ml"
+STOPPED = "Stopped: the execution was stopped"  # a job's FailureReason after StopExecution
 
 MISMATCH = "ImageMismatch:"  # what contracts/image_python.py prints for code the image cannot run
 # The folder holding `ml_code/` and `local_runtime/`: on PYTHONPATH for built-in algorithm stand-ins.
@@ -85,35 +88,55 @@ def run(
     max_runtime: float | None,
     heartbeat: Callable[[float], None],
     heartbeat_seconds: float,
+    stop: threading.Event | None = None,
 ) -> RunResult:
-    """Run `command`, keeping `stdout.log`/`stderr.log` in `log_dir`; heartbeat while it runs."""
+    """Run `command`, keeping `stdout.log`/`stderr.log` in `log_dir`; heartbeat while it runs.
+
+    The job gets a process group of its own, recorded in `log_dir` (see `local_runtime.reaper`), so
+    that stopping it (`stop`, the runtime limit, or the end of its run) ends whatever it started."""
     log_dir.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log_dir / "stdout.log", log_dir / "stderr.log"
     start = time.monotonic()
-    timed_out = False
+    timed_out = stopped = False
     last_beat = start
     with out_path.open("w") as out, err_path.open("w") as err:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        while True:
-            try:
-                proc.wait(timeout=min(heartbeat_seconds, 1.0))
-                break
-            except subprocess.TimeoutExpired:
-                clock = time.monotonic()
-                if max_runtime is not None and clock - start > max_runtime:
-                    proc.kill()
-                    proc.wait()
-                    timed_out = True
+        proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: a Ctrl-C reaches the run, which stops it
+        )
+        recorded = reaper.record_job(log_dir, proc.pid)
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=min(heartbeat_seconds, 0.2 if stop is not None else 1.0))
                     break
-                if clock - last_beat >= heartbeat_seconds:
-                    last_beat = clock
-                    heartbeat(clock - start)
+                except subprocess.TimeoutExpired:
+                    clock = time.monotonic()
+                    timed_out = max_runtime is not None and clock - start > max_runtime
+                    stopped = stop is not None and stop.is_set()
+                    if timed_out or stopped:
+                        reaper.stop_group(proc.pid)
+                        proc.wait()
+                        break
+                    if clock - last_beat >= heartbeat_seconds:
+                        last_beat = clock
+                        heartbeat(clock - start)
+        finally:
+            if recorded is not None:
+                recorded.unlink(missing_ok=True)
     stderr = err_path.read_text(errors="replace")
     code = proc.returncode
     reason = None
-    if timed_out:
+    if stopped:
+        reason = STOPPED
+    elif timed_out:
         reason = f"MaxRuntimeExceeded: job ran longer than {max_runtime:.0f} seconds"
     elif code != 0:
         reason = failure_reason(root, stderr, code)
     logs = out_path.read_text(errors="replace") + stderr
-    return RunResult(code, timed_out, time.monotonic() - start, logs, reason)
+    return RunResult(code, timed_out or stopped, time.monotonic() - start, logs, reason)

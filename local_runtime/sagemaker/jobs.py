@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class JobContext:
     region: str
     progress: Progress | None
     heartbeat_seconds: float
+    stop: threading.Event = field(default_factory=threading.Event)  # set: the execution was stopped
 
     def run(self, command: list[str], *, env: dict[str, str], cwd: Path) -> container.RunResult:
         limit = self.request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
@@ -55,4 +57,5 @@ class JobContext:
             max_runtime=float(limit) if limit else None,
             heartbeat=beat,
             heartbeat_seconds=self.heartbeat_seconds,
+            stop=self.stop,
         )

@@ -17,7 +17,7 @@ from typing import Any
 from local_runtime.contracts.permissions import AccessDenied
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
-from local_runtime.sagemaker import shapes
+from local_runtime.sagemaker import container, shapes
 from local_runtime.sagemaker.channels import ChannelError
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
 from local_runtime.sagemaker.metrics import final_metric_data
@@ -42,6 +42,7 @@ class JobStore:
         self._jobs: dict[tuple[str, str], dict[str, Any]] = {}
         self._done: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
+        self.stopping = threading.Event()  # the execution was stopped: running jobs stop, no new one runs
 
     def submit(
         self,
@@ -80,6 +81,7 @@ class JobStore:
             self.region,
             self.progress,
             self.heartbeat_seconds,
+            self.stopping,
         )
         if background:
             threading.Thread(target=self._run, args=(ctx, runner), name=f"{kind}-{name}", daemon=True).start()
@@ -94,7 +96,10 @@ class JobStore:
         self._update(key, {started: start} if started else {})
         report(self.progress, ProgressEvent(ctx.kind, ctx.name, "started"))
         try:
-            outcome = runner(ctx)
+            if self.stopping.is_set():
+                outcome = JobOutcome.failed(container.STOPPED, stopped=True)
+            else:
+                outcome = runner(ctx)
         except (ChannelError, ValueError) as exc:  # missing data, unknown image: the job fails
             outcome = JobOutcome.failed(f"ClientError: {exc}")
         except AccessDenied as exc:  # the execution role lacks a grant (S3, KMS)
@@ -113,9 +118,8 @@ class JobStore:
             changes["FailureReason"] = outcome.failure_reason
         if ctx.kind == "TrainingJob":
             changes["FinalMetricDataList"] = final_metric_data(outcome.metrics, end)
-            changes["SecondaryStatus"] = (
-                "MaxRuntimeExceeded" if outcome.status == "Stopped" else outcome.status
-            )
+            stopped_by = "Stopped" if self.stopping.is_set() else "MaxRuntimeExceeded"
+            changes["SecondaryStatus"] = stopped_by if outcome.status == "Stopped" else outcome.status
             changes["TrainingTimeInSeconds"] = changes["BillableTimeInSeconds"] = int(
                 (end - start).total_seconds()
             )
@@ -124,6 +128,12 @@ class JobStore:
         elapsed = (end - start).total_seconds()
         report(self.progress, ProgressEvent(ctx.kind, ctx.name, phase, outcome.failure_reason or "", elapsed))
         self._done[key].set()
+
+    def stop_all(self) -> int:
+        """Stop every running job and start no other (StopExecution); returns how many were running."""
+        self.stopping.set()
+        with self._lock:
+            return sum(not done.is_set() for done in self._done.values())
 
     def _update(self, key: tuple[str, str], changes: dict[str, Any]) -> None:
         with self._lock:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import pytest
+
+from local_runtime.endpoints import capture
 from tests.local_runtime.test_endpoints_support import (
     add_config,
     create_in_service,
@@ -88,3 +92,27 @@ def test_sampling_and_modes(tmp_path: Path) -> None:
     assert (
         records[0][1]["captureData"]["endpointInput"]["encoding"] == "BASE64"
     )  # text/csv not declared as CSV
+
+
+def test_sampling_follows_the_percentage_and_objects_rotate_by_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(capture, "MAX_FILE_BYTES", 20_000)  # ~25 records per object
+    random.seed(11)
+    service = new_controller(tmp_path)
+    sampled = {**CAPTURE, "InitialSamplingPercentage": 30}
+    create_in_service(service, "moons", add_config(service, "v1", capture=sampled, w=[1.0, 1.0, 0.0]))
+    rows = moons_rows(20)
+    for index in range(2000):
+        service.invoke("moons", rows[index % 20].encode(), "text/csv", "application/json")
+        if index % 200 == 0:
+            service.endpoint("moons").fleets[0]._capture._gather(force=False)  # as the writer thread does
+    service.close()
+    root = service.s3.path("s3://artifacts/datacapture/moons")
+    records = _records(root)
+    assert abs(len(records) - 600) < 4 * (2000 * 0.3 * 0.7) ** 0.5  # 30% of 2000, within 4 sd
+    objects = sorted(root.rglob("*.jsonl"))
+    sizes = [path.stat().st_size for path in objects]
+    assert max(sizes) <= 20_000  # a new object starts before one would pass the limit
+    # objects are filled: only the last of an hour folder (two at an hour's turn) may be short
+    assert len(objects) > sum(sizes) // 20_000 and sum(size < 15_000 for size in sizes) <= 2

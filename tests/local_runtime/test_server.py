@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -182,3 +183,25 @@ def test_serve_hosts_the_workdir_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert "stopped" in (proc.stderr.read() if proc.stderr else "")
     finally:
         proc.kill()
+
+
+def test_stalled_connections_are_closed_and_a_flood_is_answered_503(tmp_path: Path) -> None:
+    service = new_controller(tmp_path)
+    create_in_service(service, "moons", add_config(service, "v1", w=[2.0, -1.0, 0.5]))
+    with EndpointServer(service, max_connections=8, read_timeout=0.5) as server:
+        stalled = []
+        for _ in range(8):  # each sends half a request and stops: every thread is taken
+            sock = socket.create_connection(("127.0.0.1", server.server_port), timeout=10)
+            sock.sendall(b"POST /endpoints/moons/invocations HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc")
+            stalled.append(sock)
+        extra = _connect(server)
+        extra.request("GET", "/ping")
+        busy = extra.getresponse()
+        assert busy.status == 503 and json.loads(busy.read())["ErrorCode"] == "ServiceUnavailable"
+        for sock in stalled:  # the server closes each after its read timeout
+            assert sock.recv(1024) == b""
+            sock.close()
+        assert server.refused >= 1
+        status, _, body = _post(server, "/endpoints/moons/invocations", ROWS[0].encode(), CSV)
+        assert status == 200 and body["version"] == "v1"  # the slots are free again
+    service.close()

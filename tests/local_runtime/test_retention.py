@@ -1,0 +1,113 @@
+"""Retention: each case keeps its last N executions whole, older ones go except the run folder a live
+endpoint serves its model from; capture keeps its newest files up to a size per endpoint."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from local_runtime import retention
+from local_runtime.endpoints.store import Store
+from stacks.cases import ALL
+
+CASE, OTHER = ALL[0], ALL[1]
+BUCKET = "artifacts"
+ROLE = "arn:aws:iam::000000000000:role/local"
+
+
+def _execution(workdir: Path, case_id: str, name: str, when: float, size: int = 1000) -> Path:
+    run = workdir / "s3" / BUCKET / "runs" / case_id / name
+    (run / "train" / "model").mkdir(parents=True)
+    (run / "train" / "model" / "model.tar.gz").write_bytes(b"x" * size)
+    (workdir / "reports").mkdir(exist_ok=True)
+    (workdir / "reports" / f"{name}.html").write_text("report")
+    (workdir / "executions").mkdir(exist_ok=True)
+    (workdir / "executions" / f"{name}.json").write_text("{}")
+    for path in (run, run / "train", run / "train" / "model"):
+        os.utime(path, (when, when))
+    return run
+
+
+def _live(workdir: Path, model_url: str) -> None:
+    store, now = Store(workdir), datetime.now(UTC)
+    store.put(
+        "models",
+        "m1",
+        {
+            "ModelName": "m1",
+            "ExecutionRoleArn": ROLE,
+            "PrimaryContainer": {"Image": "img", "ModelDataUrl": model_url},
+            "ModelArn": "arn:m1",
+            "CreationTime": now,
+        },
+    )
+    variant = {
+        "VariantName": "AllTraffic",
+        "ModelName": "m1",
+        "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large",
+    }
+    store.put(
+        "configs",
+        "c1",
+        {
+            "EndpointConfigName": "c1",
+            "ProductionVariants": [variant],
+            "EndpointConfigArn": "arn:c1",
+            "CreationTime": now,
+        },
+    )
+    record = {
+        "EndpointName": "e1",
+        "EndpointArn": "arn:e1",
+        "EndpointConfigName": "c1",
+        "EndpointStatus": "InService",
+        "CreationTime": now,
+        "LastModifiedTime": now,
+    }
+    store.put("endpoints", "e1", record)
+
+
+def test_old_executions_go_except_what_a_live_endpoint_serves(tmp_path: Path) -> None:
+    runs = {
+        name: _execution(tmp_path, CASE.id, name, when)
+        for name, when in (("a", 100), ("b", 200), ("c", 300), ("d", 400))
+    }
+    other = _execution(tmp_path, OTHER.id, "z", 50)  # another case: its own count
+    _live(tmp_path, f"s3://{BUCKET}/runs/{CASE.id}/a/train/model/model.tar.gz")
+    old_job, new_job, running_job = (
+        tmp_path / "jobs" / f"{CASE.short_name}-{n}" for n in ("old", "new", "busy")
+    )
+    for job, when in ((old_job, 150), (new_job, 350), (running_job, 150)):
+        job.mkdir(parents=True)
+        os.utime(job, (when, when))
+    (running_job / "process.json").write_text("{}")  # still running: never pruned
+    os.utime(running_job, (150, 150))
+
+    pruned = retention.prune(tmp_path, [CASE, OTHER], keep=2)
+
+    assert pruned.executions == ["b"]  # a: the live model's; c, d: the last two; z: its case's last
+    assert not runs["b"].exists() and not (tmp_path / "reports" / "b.html").exists()
+    assert not (tmp_path / "executions" / "b.json").exists()
+    assert all(runs[n].exists() for n in "acd") and other.exists()
+    assert not old_job.exists() and new_job.exists() and running_job.exists()
+    assert pruned.bytes >= 1000 and "pruned 1 old execution(s)" in str(pruned)
+
+
+def test_capture_keeps_its_newest_files_up_to_the_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = (
+        tmp_path / "s3" / BUCKET / "datacapture" / CASE.id / "e1" / "AllTraffic" / "2026" / "12" / "01" / "05"
+    )
+    folder.mkdir(parents=True)
+    for minute in range(10):
+        path = folder / f"{minute:02d}-00-000-x.jsonl"
+        path.write_bytes(b"r" * 1000)
+        os.utime(path, (1000 + minute, 1000 + minute))
+    monkeypatch.setattr(retention, "CAPTURE_KEEP_BYTES", 3500)
+    retention.prune(tmp_path, [], keep=5)
+    assert sorted(p.name[:2] for p in folder.iterdir()) == ["07", "08", "09"]
