@@ -61,6 +61,10 @@ def summary(run: CaseRun) -> None:
     if run.endpoint:
         ep = run.endpoint
         print(f"  endpoint {ep['name']}: {ep['status']}, live config {ep['live_config']}")
+        served = (
+            ep["url"] or "not served over HTTP: `python -m local_runtime serve` hosts it (and later runs)"
+        )
+        print(f"  invoke: {served}")
     print(f"  report: {run.report}\n", flush=True)
 
 

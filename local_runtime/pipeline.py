@@ -25,6 +25,7 @@ from local_runtime.contracts.iam import UnsupportedPolicy
 from local_runtime.contracts.permissions import Authorizer, Lookups, RoleS3Access
 from local_runtime.contracts.policies import Policies
 from local_runtime.destroy import owns
+from local_runtime.endpoints import host
 from local_runtime.endpoints.clock import ScaledClock
 from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.template_alarms import alarms_from_template
@@ -139,12 +140,16 @@ def run_case(
     bundled_data.stage_raw_data(case, data_dir, raw)
 
     endpoint_name = str(outputs["EndpointName"])
-    endpoints = EndpointController(
-        workdir,
-        s3,
-        alarms=alarms_from_template(assembly.templates[stack]),
-        clock=ScaledClock(time_scale),
-        traffic=lambda name: sample_request(case, s3.root),
+    host_url = host.find(workdir)  # `serve` hosts the workdir: deploy where the user's traffic goes
+    controller_kwargs: dict[str, Any] = {
+        "alarms": alarms_from_template(assembly.templates[stack]),
+        "clock": ScaledClock(time_scale),
+        "traffic": lambda name: sample_request(case, s3.root),
+    }
+    endpoints = (
+        host.HostedEndpoints(workdir, s3, host_url, **controller_kwargs)
+        if host_url
+        else EndpointController(workdir, s3, **controller_kwargs)
     )
     _check_state(case, endpoint_name, endpoints)
     stack_alarms = [a for a in authorizer.policies.alarm_actions if _in_stack(assembly, resolver, stack, a)]
@@ -186,7 +191,7 @@ def run_case(
         error=result.error,
         cause=result.cause,
         metrics=_metrics(sagemaker, run_dirs, started),
-        endpoint=_endpoint_summary(live),
+        endpoint=_endpoint_summary(live, host_url),
         notifications=result.notifications,
     )
     spans = timeline.spans(result.events)
@@ -225,7 +230,8 @@ def _in_stack(assembly: Assembly, resolver: Resolver, stack: str, alarm_arn: str
     return alarm_arn in names
 
 
-def _endpoint_summary(described: dict[str, Any] | None) -> dict[str, Any] | None:
+def _endpoint_summary(described: dict[str, Any] | None, host_url: str | None) -> dict[str, Any] | None:
+    """The live endpoint; its URL is the running `serve`'s, or None when no host serves it yet."""
     if described is None:
         return None
     name = described["EndpointName"]
@@ -233,6 +239,6 @@ def _endpoint_summary(described: dict[str, Any] | None) -> dict[str, Any] | None
         "name": name,
         "status": described["EndpointStatus"],
         "live_config": described["EndpointConfigName"],
-        "url": f"http://127.0.0.1:8080/endpoints/{name}/invocations",
+        "url": f"{host_url}/endpoints/{name}/invocations" if host_url else None,
         "failure_reason": described.get("FailureReason"),
     }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from local_runtime.endpoints.fleet import Fleet, Invocation
 from local_runtime.endpoints.loader import load_handlers
 from local_runtime.endpoints.policy import plan_update
 from local_runtime.endpoints.store import DamagedRecord, Store
-from local_runtime.endpoints.traffic import LoadGenerator, TrafficSource
+from local_runtime.endpoints.traffic import LoadGenerator, SampleRequest, TrafficSource
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
 
@@ -127,7 +127,11 @@ class EndpointController(Catalog):
         threading.Thread(target=self._create, args=(ep,), name=f"create-{name}", daemon=True).start()
         return {"EndpointArn": ep.arn}
 
-    def update_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+    def update_endpoint(
+        self, req: dict[str, Any], *, clock: Clock | None = None, sample: SampleRequest | None = None
+    ) -> dict[str, Any]:
+        """UpdateEndpoint. `clock` and `sample` are local: the time scale of the run that asked, and the
+        request to replay as canary traffic (default: the controller's clock and `traffic`)."""
         require_valid("sagemaker", "updateEndpoint", req)
         self._sync(req["EndpointName"])
         ep, config = self.endpoint(req["EndpointName"]), req["EndpointConfigName"]
@@ -159,10 +163,13 @@ class EndpointController(Catalog):
                 )
             ep.pending_config, ep.last_deployment = config, req.get("DeploymentConfig")
             ep.set_status("Updating")
-        guard = Guard(plan, tuple(self.alarms[name] for name in plan.alarm_names), self.clock)
+        clock = clock or self.clock
+        guard = Guard(plan, tuple(self.alarms[name] for name in plan.alarm_names), clock)
+        if sample is None and self.traffic is not None:
+            sample = self.traffic(ep.name)
         threading.Thread(
             target=self._update,
-            args=(ep, config, guard, self.clock.now()),
+            args=(ep, config, guard, clock.now(), sample),
             name=f"update-{ep.name}",
             daemon=True,
         ).start()
@@ -179,7 +186,7 @@ class EndpointController(Catalog):
         described_capture = capture.describe(self.configs.get(ep.config_name, {}))
         return response if described_capture is None else {**response, "DataCaptureConfig": described_capture}
 
-    def delete_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
+    def delete_endpoint(self, req: dict[str, Any], *, clock: Clock | None = None) -> dict[str, Any]:
         """As SageMaker deletes: refused while the endpoint is in progress (creating, updating,
         deleting), otherwise `Deleting` at once (traffic off) and gone DELETE_SECONDS later, so a
         caller must wait for the name to be free before creating it again."""
@@ -192,7 +199,7 @@ class EndpointController(Catalog):
                 raise SageMakerError("ValidationException", f'Cannot update in-progress endpoint "{ep.arn}".')
             ep.status = "Deleting"
         self._retire(ep)
-        self.clock.call_later(DELETE_SECONDS, lambda: self._forget(ep))
+        (clock or self.clock).call_later(DELETE_SECONDS, lambda: self._forget(ep))
         return {}
 
     def endpoint(self, name: str) -> Endpoint:
@@ -351,7 +358,9 @@ class EndpointController(Catalog):
             if ep.status == "InService" and not ep.fleets:
                 self._create(ep, restoring=True)
 
-    def _fleet(self, endpoint: str, config: dict[str, Any], variant: dict[str, Any]) -> Fleet:
+    def _fleet(
+        self, endpoint: str, config: dict[str, Any], variant: dict[str, Any], now: Callable[[], float]
+    ) -> Fleet:
         model = self.model(variant["ModelName"])
         # the endpoint's instances read the model artifact as the model's execution role
         try:
@@ -375,16 +384,17 @@ class EndpointController(Catalog):
             handlers,
             loaded,
             capture.Capture.for_config(self.s3, endpoint, variant["VariantName"], config),
-            now=self.clock.now,
+            now=now,
         )
 
-    def _provision(self, endpoint: str, config_name: str) -> list[Fleet]:
-        """Load every variant's model (what SageMaker does when it launches a fleet's instances)."""
+    def _provision(self, endpoint: str, config_name: str, clock: Clock | None = None) -> list[Fleet]:
+        """Load every variant's model (what SageMaker does when it launches a fleet's instances); the
+        fleets stamp their invocations with `clock`, the one the alarms watching them evaluate on."""
         config = self.config(config_name)
         fleets: list[Fleet] = []
         try:
             for variant in config["ProductionVariants"]:
-                fleets.append(self._fleet(endpoint, config, variant))
+                fleets.append(self._fleet(endpoint, config, variant, (clock or self.clock).now))
         except Exception:
             _unload(fleets)  # all variants or none
             raise
@@ -407,22 +417,25 @@ class EndpointController(Catalog):
         if ep.status != "InService":
             ep.set_status("InService")
 
-    def _update(self, ep: Endpoint, config: str, guard: Guard, started: float) -> None:
+    def _update(
+        self, ep: Endpoint, config: str, guard: Guard, started: float, sample: SampleRequest | None
+    ) -> None:
         try:
-            self._deploy(ep, config, guard, started)
+            self._deploy(ep, config, guard, started, sample)
         finally:
             self.claims.release(ep.name)  # released at InService already; this covers a crash
 
-    def _deploy(self, ep: Endpoint, config: str, guard: Guard, started: float) -> None:
+    def _deploy(
+        self, ep: Endpoint, config: str, guard: Guard, started: float, sample: SampleRequest | None
+    ) -> None:
         try:
-            green = self._provision(ep.name, config)
+            green = self._provision(ep.name, config, guard.clock)
         except Exception as exc:  # the old fleet never stopped serving
             ep.pending_config = None
             ep.set_status("InService", f"Failed to provision endpoint config {config}: {_reason(exc)}")
             return
         ep.green = green
         try:
-            sample = self.traffic(ep.name) if self.traffic is not None else None
             load = LoadGenerator(self.invoke, ep.name, sample) if sample else contextlib.nullcontext()
             with load:
                 reason = run_update(ep, guard, self.weights(ep.config_name), self.weights(config), started)

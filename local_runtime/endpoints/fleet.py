@@ -113,6 +113,10 @@ class Fleet:
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
+    def flush_capture(self) -> int:
+        """Write what data capture has gathered so far; returns the number of records written."""
+        return self._capture.flush() if self._capture is not None else 0
+
     def unload(self) -> None:
         self.drain()
         self._model = None

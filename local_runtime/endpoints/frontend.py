@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from local_runtime.endpoints import host
 from local_runtime.endpoints.controller import EndpointController, EndpointNotFound
 from local_runtime.endpoints.endpoint import MAX_PAYLOAD_BYTES
 from local_runtime.errors import SageMakerError
@@ -109,6 +110,9 @@ class InvocationHandler(BaseHTTPRequestHandler):
                 413, _error("ValidationError", f"Request body exceeds {MAX_PAYLOAD_BYTES} bytes")
             )
         body = self.rfile.read(length)
+        if self.path.startswith(host.CONTROL_PATH):  # a run deploying through this host
+            status, answer = host.answer(self.server.controller, self.path[len(host.CONTROL_PATH) :], body)
+            return self._send(status, answer.encode())
         if match is None:
             return self._send(404, _error("UnknownOperationException", f"no route POST {self.path}"))
         with self.server.active:
@@ -168,13 +172,13 @@ class EndpointServer(ThreadingHTTPServer):
     def __init__(
         self,
         controller: EndpointController,
-        host: str = DEFAULT_HOST,
+        address: str = DEFAULT_HOST,
         port: int = 0,
         *,
         max_connections: int = MAX_CONNECTIONS,
         read_timeout: float = READ_TIMEOUT_SECONDS,
     ) -> None:
-        super().__init__((host, port), InvocationHandler)
+        super().__init__((address, port), InvocationHandler)
         self.controller = controller
         self.active = _Active()
         self.read_timeout, self.max_connections = read_timeout, max_connections
@@ -202,8 +206,8 @@ class EndpointServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        address, port = self.server_address[:2]
+        return f"http://{address!s}:{port}"
 
     def __enter__(self) -> EndpointServer:
         threading.Thread(target=self.serve_forever, name="endpoint-server", daemon=True).start()
@@ -215,16 +219,18 @@ class EndpointServer(ThreadingHTTPServer):
         self.server_close()
 
 
-def serve(workdir: Path, port: int, *, host: str = DEFAULT_HOST) -> None:
-    """Host every endpoint recorded in `workdir` until SIGINT/SIGTERM, following later deployments.
+def serve(workdir: Path, port: int, *, host_address: str = DEFAULT_HOST) -> None:
+    """Host every endpoint recorded in `workdir` until SIGINT/SIGTERM: the deployments of runs made
+    meanwhile happen here (see `host`), and records changed otherwise are followed.
 
     A damaged state file is named (path and problem) and skipped; the other endpoints keep serving."""
     controller = EndpointController.load(workdir)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with EndpointServer(controller, host, port) as server:
+    with EndpointServer(controller, host_address, port) as server:
         names = ", ".join(controller.endpoint_names()) or "none yet"
+        advertised = host.advertise(workdir, server.url)  # runs now deploy through this host
         print(f"serving endpoints ({names}) on {server.url}", flush=True)
         while True:
             try:
@@ -235,5 +241,6 @@ def serve(workdir: Path, port: int, *, host: str = DEFAULT_HOST) -> None:
                 print(change, flush=True)
             if stop.wait(REFRESH_SECONDS):
                 break
+        advertised.unlink(missing_ok=True)
     controller.close()  # after the server stopped accepting: in-flight requests are answered first
     print("stopped", file=sys.stderr, flush=True)

@@ -7,6 +7,7 @@ state machines, the ml_code, moto's interpreter, the local SageMaker and endpoin
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import shutil
 import threading
 from collections import Counter
@@ -19,7 +20,8 @@ from local_runtime import cases, pipeline
 from local_runtime.bundled_data import DEFAULT_DATA_DIR
 from local_runtime.cases import CASE_IDS
 from local_runtime.destroy import destroy
-from local_runtime.endpoints import controller
+from local_runtime.endpoints import controller, host
+from local_runtime.endpoints.frontend import EndpointServer
 from local_runtime.endpoints.loader import Handlers
 from local_runtime.errors import DamagedState
 from local_runtime.pipeline import run_case
@@ -228,3 +230,44 @@ def test_a_damaged_cached_synth_is_synthesized_again(
     assert calls == [tmp_path / "cdk.out"] * 2 and set(loaded.templates) >= {
         cases.stack_id(case) for case in fast_cases()
     }
+
+
+def test_with_serve_running_the_canary_takes_the_users_traffic_and_rolls_back_there(
+    assembly: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def faulty_predict(data: Any, model: Any) -> Any:
+        raise RuntimeError("faulty model: predict_fn raised")
+
+    before = deployed_then_broken(assembly, tmp_path, monkeypatch, predict_fn=faulty_predict)
+    assert before.endpoint and before.endpoint["url"] is None  # no host yet: nothing serves it
+    name = before.endpoint["name"]
+    hosted = controller.EndpointController.load(tmp_path)  # what `serve` runs, in this process
+    with EndpointServer(hosted) as server:
+        advertised = host.advertise(tmp_path, server.url)
+        outcomes: Counter[int] = Counter()
+        stop = threading.Event()
+
+        def user() -> None:  # a user's own client, over HTTP, knowing nothing of the deployment
+            while not stop.is_set():
+                connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+                connection.request(
+                    "POST", f"/endpoints/{name}/invocations", b"0.5,0.25", {"Content-Type": "text/csv"}
+                )
+                outcomes[connection.getresponse().status] += 1
+                connection.close()
+                stop.wait(0.005)
+
+        client = threading.Thread(target=user, daemon=True)
+        client.start()
+        after = run_case(MOONS, workdir=tmp_path, assembly_dir=assembly)  # deploys through the host
+        stop.set()
+        client.join()
+        advertised.unlink()
+        live = hosted.describe_endpoint({"EndpointName": name})
+    hosted.close()
+    assert after.status == "FAILED" and after.error == "RolledBack", (after.error, after.cause)
+    assert after.endpoint and after.endpoint["url"] == f"{server.url}/endpoints/{name}/invocations"
+    assert outcomes[500] > 0 and outcomes[200] > outcomes[500], outcomes  # the user's requests met the canary
+    assert set(outcomes) == {200, 500}  # and none was dropped
+    assert live["EndpointConfigName"] == before.endpoint["live_config"]  # rolled back where it is served
+    assert "CloudWatch alarm(s)" in live["FailureReason"]

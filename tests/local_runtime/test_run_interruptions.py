@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from local_runtime import cli, reaper
+from local_runtime.endpoints.claims import Claims
 from local_runtime.execution import INTERRUPTED_CAUSE, INTERRUPTED_ERROR
 from local_runtime.pipeline import CaseRun
 from local_runtime.sagemaker import container
@@ -25,6 +26,8 @@ from tests.local_runtime.e2e_app import fast_cases, synth
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 TUNED = next(case for case in ALL if any(getattr(s, "tuning", None) for s in case.steps))
+# a case whose quick reruns train the same model, so a second run passes the gate and updates
+STEADY = next(case for case in ALL if case.local.quick.untuned)
 DRIVER = (
     "import json, sys; from pathlib import Path; from local_runtime.pipeline import run_case; "
     "run = run_case(sys.argv[1], workdir=Path(sys.argv[2]), assembly_dir=Path(sys.argv[3])); "
@@ -37,9 +40,9 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return synth(tmp_path_factory.mktemp("interrupt") / "cdk.out", fast_cases())
 
 
-def _start_run(workdir: Path, assembly: Path) -> subprocess.Popen[str]:
+def _start_run(workdir: Path, assembly: Path, case_id: str = TUNED.id) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, TUNED.id, str(workdir), str(assembly)],
+        [sys.executable, "-c", DRIVER, case_id, str(workdir), str(assembly)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -196,3 +199,29 @@ def test_the_command_line_exits_130_after_ctrl_c(
     assert cli.main(["run", "all", "--json"]) == cli.INTERRUPTED_EXIT
     assert ran == [ALL[0].id]  # the other cases do not start
     assert json.loads(capsys.readouterr().out)["status"] == "ABORTED"
+
+
+def test_kill_9_during_the_bake_leaves_the_old_config_live_and_the_endpoint_free(
+    assembly: Path, tmp_path: Path
+) -> None:
+    first = _start_run(tmp_path, assembly, STEADY.id)
+    out, err = first.communicate(timeout=300)
+    deployed = json.loads(out)
+    assert deployed["status"] == "SUCCEEDED", err
+    name, live = deployed["endpoint"]["name"], deployed["endpoint"]["live_config"]
+    claims = Claims(tmp_path / "endpoints")
+    proc = _start_run(tmp_path, assembly, STEADY.id)  # the second run updates through the canary
+    try:
+        _wait_for(lambda: claims.elsewhere(name) == "Updating", "the canary baking", timeout=300)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        _wait_for(lambda: claims.elsewhere(name) is None, "the claim released")
+    finally:
+        proc.kill()
+    record = json.loads((tmp_path / "endpoints" / "endpoints" / f"{name}.json").read_text())
+    assert (record["EndpointStatus"], record["EndpointConfigName"]) == ("InService", live)
+    third = _start_run(tmp_path, assembly, STEADY.id)  # and the next run may update it again
+    out, err = third.communicate(timeout=300)
+    assert json.loads(out)["status"] == "SUCCEEDED", err
+    statuses = sorted(json.loads(p.read_text())["status"] for p in (tmp_path / "executions").glob("*.json"))
+    assert statuses == ["ABORTED", "SUCCEEDED", "SUCCEEDED"]  # the killed one marked by its reaper
