@@ -47,6 +47,7 @@ bench: setup
 	$(PY) -m bench.ml_quality
 	$(PY) -m bench.pipelines
 	$(PY) -m bench.endpoint_latency
+	$(PY) -m bench.endpoint_faults
 	$(PY) -m bench.contracts_overhead
 
 clean:
