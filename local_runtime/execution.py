@@ -169,7 +169,7 @@ def run_state_machine(
             events=_history(sfn, arn),
             notifications=notifications(region),
         )
-    phase = "completed" if result.status == "SUCCEEDED" else "failed"
+    phase = {"SUCCEEDED": "completed", "ABORTED": "aborted"}.get(result.status, "failed")
     report(progress, ProgressEvent("Execution", name, phase, result.error or "", time.monotonic() - start))
     write_json(workdir / "executions" / f"{name}.json", asdict(result))
     return result

@@ -94,7 +94,8 @@ class JobStore:
         status, started, ended = FIELDS[ctx.kind]
         start = shapes.now()
         self._update(key, {started: start} if started else {})
-        report(self.progress, ProgressEvent(ctx.kind, ctx.name, "started"))
+        if not self.stopping.is_set():  # a job queued when the execution stopped never starts
+            report(self.progress, ProgressEvent(ctx.kind, ctx.name, "started"))
         try:
             if self.stopping.is_set():
                 outcome = JobOutcome.failed(container.STOPPED, stopped=True)

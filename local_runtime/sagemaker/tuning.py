@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from local_runtime.errors import SageMakerError
-from local_runtime.sagemaker import shapes, tuning_space
+from local_runtime.sagemaker import container, shapes, tuning_space
 from local_runtime.sagemaker.jobs import JobContext, JobOutcome
 
 # Runs one training job to the end and returns its DescribeTrainingJob answer.
@@ -104,6 +104,10 @@ def run_tuning(ctx: JobContext, train: TrainFn) -> JobOutcome:
     }
     if config["Strategy"] == "Bayesian":
         fields["LocalNotes"] = [BAYESIAN_NOTE]
+    if ctx.stop.is_set():  # the execution was stopped: so is the tuning job, whatever its trials did
+        outcome = JobOutcome.failed(container.STOPPED, stopped=True)
+        outcome.fields = fields
+        return outcome
     if not scored:
         outcome = JobOutcome.failed(
             f"All training jobs failed or did not report the objective metric {objective['MetricName']!r}"
