@@ -1,7 +1,8 @@
 """Keeps a workdir's disk use bounded: each case keeps its last `keep` executions whole (S3 run
 folder, job folders, report, history); older ones are removed, except the run folders the live
-endpoints serve their models from. Endpoint data capture keeps its newest files up to a size per
-endpoint, as a bucket lifecycle rule would expire the oldest (sooner: this is a laptop).
+endpoints serve their models from, as are unpacked copies of models no live endpoint serves.
+Endpoint data capture keeps its newest files up to a size per endpoint, as a bucket lifecycle rule
+would expire the oldest (sooner: this is a laptop).
 
 Run after every `run` (`--keep-runs`, default KEEP_RUNS) and by `python -m local_runtime clean`.
 """
@@ -40,9 +41,9 @@ class Pruned:
         return f"pruned {runs}, {self.paths} path(s), {self.bytes / 1e6:.1f} MB"
 
 
-def _live_model_urls(store: Store) -> set[str]:
-    """The ModelDataUrl of every model a live endpoint config serves."""
-    urls = set()
+def _live_models(store: Store) -> dict[str, str]:
+    """Every model a live endpoint config serves: name -> its ModelDataUrl ("" if none)."""
+    models = {}
     for endpoint in store.all("endpoints").values():
         try:
             config = store.get("configs", endpoint["EndpointConfigName"])
@@ -54,9 +55,8 @@ def _live_model_urls(store: Store) -> set[str]:
             except DamagedRecord:
                 continue
             container = (model or {}).get("PrimaryContainer") or {}
-            if container.get("ModelDataUrl"):
-                urls.add(container["ModelDataUrl"])
-    return urls
+            models[variant["ModelName"]] = container.get("ModelDataUrl", "")
+    return models
 
 
 def _run_folders(s3_root: Path, case: CaseStudy) -> dict[str, list[Path]]:
@@ -76,7 +76,8 @@ def _protected(folders: Iterable[Path], s3_root: Path, live_urls: set[str]) -> b
 def prune(workdir: Path, cases: Iterable[CaseStudy], keep: int = KEEP_RUNS) -> Pruned:
     """Remove what executions older than each case's last `keep` left (see the module docstring)."""
     pruned, store = Pruned(), Store(workdir)
-    s3_root, live_urls = workdir / "s3", _live_model_urls(store)
+    live = _live_models(store)
+    s3_root, live_urls = workdir / "s3", {url for url in live.values() if url}
     for case in cases:
         runs = _run_folders(s3_root, case)
         ordered = sorted(runs, key=lambda name: min(f.stat().st_mtime for f in runs[name]))
@@ -97,6 +98,9 @@ def prune(workdir: Path, cases: Iterable[CaseStudy], keep: int = KEEP_RUNS) -> P
             ended = not (job / "process.json").exists()
             if ended and job.stat().st_mtime < oldest_kept:
                 pruned.add(job)
+        for unpacked in store.artifacts.glob(f"{case.short_name}-*"):  # models no live endpoint serves
+            if unpacked.name not in live and unpacked.stat().st_mtime < oldest_kept:
+                pruned.add(unpacked)
     _prune_capture(s3_root, pruned)
     return pruned
 

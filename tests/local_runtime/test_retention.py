@@ -16,6 +16,7 @@ from stacks.cases import ALL
 CASE, OTHER = ALL[0], ALL[1]
 BUCKET = "artifacts"
 ROLE = "arn:aws:iam::000000000000:role/local"
+LIVE_MODEL = f"{CASE.short_name}-m1"
 
 
 def _execution(workdir: Path, case_id: str, name: str, when: float, size: int = 1000) -> Path:
@@ -35,9 +36,9 @@ def _live(workdir: Path, model_url: str) -> None:
     store, now = Store(workdir), datetime.now(UTC)
     store.put(
         "models",
-        "m1",
+        LIVE_MODEL,
         {
-            "ModelName": "m1",
+            "ModelName": LIVE_MODEL,
             "ExecutionRoleArn": ROLE,
             "PrimaryContainer": {"Image": "img", "ModelDataUrl": model_url},
             "ModelArn": "arn:m1",
@@ -86,6 +87,12 @@ def test_old_executions_go_except_what_a_live_endpoint_serves(tmp_path: Path) ->
         os.utime(job, (when, when))
     (running_job / "process.json").write_text("{}")  # still running: never pruned
     os.utime(running_job, (150, 150))
+    unpacked = {
+        name: tmp_path / "endpoints" / "artifacts" / name for name in (LIVE_MODEL, f"{CASE.short_name}-m0")
+    }
+    for folder in unpacked.values():  # one is live; the other, an old model, no longer served
+        folder.mkdir(parents=True)
+        os.utime(folder, (150, 150))
 
     pruned = retention.prune(tmp_path, [CASE, OTHER], keep=2)
 
@@ -94,6 +101,7 @@ def test_old_executions_go_except_what_a_live_endpoint_serves(tmp_path: Path) ->
     assert not (tmp_path / "executions" / "b.json").exists()
     assert all(runs[n].exists() for n in "acd") and other.exists()
     assert not old_job.exists() and new_job.exists() and running_job.exists()
+    assert unpacked[LIVE_MODEL].exists() and not unpacked[f"{CASE.short_name}-m0"].exists()
     assert pruned.bytes >= 1000 and "pruned 1 old execution(s)" in str(pruned)
 
 
