@@ -47,7 +47,7 @@ def _live(workdir: Path, model_url: str) -> None:
     )
     variant = {
         "VariantName": "AllTraffic",
-        "ModelName": "m1",
+        "ModelName": LIVE_MODEL,
         "InitialInstanceCount": 1,
         "InstanceType": "ml.m5.large",
     }
