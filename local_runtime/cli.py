@@ -18,6 +18,13 @@ INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"keep at least the last execution of each case, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local_runtime", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -32,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--input", type=json.loads, default=None, help="start input (JSON) for the execution")
     run.add_argument(
         "--keep-runs",
-        type=int,
+        type=_at_least_one,
         default=retention.KEEP_RUNS,
         help=f"executions kept per case, older ones pruned after the run (default {retention.KEEP_RUNS})",
     )
@@ -62,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     clean = sub.add_parser(
         "clean", help="prune old executions' jobs, artifacts and reports (live endpoints keep theirs)"
     )
-    clean.add_argument("--keep-runs", type=int, default=retention.KEEP_RUNS, help="executions kept per case")
+    clean.add_argument(
+        "--keep-runs", type=_at_least_one, default=retention.KEEP_RUNS, help="executions kept per case"
+    )
     clean.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     return parser
 
@@ -93,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             return 2
         runs.append(run)
         pruned = retention.prune(args.workdir.resolve(), [cases_module.find(case)], args.keep_runs)
-        if pruned.executions and not args.json:
+        if (pruned.executions or pruned.skipped) and not args.json:
             print(f"  {pruned} (--keep-runs {args.keep_runs})\n", flush=True)
         if args.json:
             print(json.dumps(run.to_json()), flush=True)

@@ -145,10 +145,14 @@ def _controller(workdir: Path, case: str = "<case>") -> EndpointController:
 
 
 def serve(workdir: Path, port: int) -> int:
+    from local_runtime.endpoints.frontend import HostRunning
     from local_runtime.endpoints.frontend import serve as serve_endpoints
 
     _controller(workdir.resolve()).close()  # the same checks as the host's, with the user's message
-    serve_endpoints(workdir.resolve(), port)
+    try:
+        serve_endpoints(workdir.resolve(), port)
+    except HostRunning as exc:
+        raise UserError(str(exc)) from None
     return 0
 
 

@@ -160,10 +160,10 @@ def run_case(
     if blocked:
         raise ContractViolation("endpoint alarms cannot send their notifications", blocked)
     guard = CallGuard(authorizer, assembly.state_machine_role(stack, resolver))
-    sagemaker = LocalSageMaker(workdir, s3, endpoints, region=LOCAL_REGION, progress=progress)
     name = (
         execution_name or f"{case_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{int(time.time() * 1000) % 1000:03d}"
     )
+    sagemaker = LocalSageMaker(workdir, s3, endpoints, region=LOCAL_REGION, progress=progress, execution=name)
     started = time.time()
     try:
         with scaled_waits(time_scale), reaper(workdir):

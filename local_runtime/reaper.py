@@ -31,27 +31,38 @@ PROCESS_FILE = "process.json"
 LOST = "LocalRunLost"
 
 
+def start_time(pid: int) -> float:
+    """When `pid` started, in seconds on a clock the wall clock's steps do not move: on Linux its start
+    in clock ticks since boot (`/proc/<pid>/stat`), elsewhere psutil's create time."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return float(psutil.Process(pid).create_time())
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of the whole line: starttime
+
+
 def this_process() -> dict[str, float]:
     """How another process will recognise this one later: pid and start time."""
-    return {"pid": os.getpid(), "created": psutil.Process().create_time()}
+    return {"pid": os.getpid(), "created": start_time(os.getpid())}
 
 
 def alive(process: Any) -> bool:
     """Whether the process a `this_process()` record describes still runs (not a later one)."""
     try:
         pid, created = int(process["pid"]), float(process["created"])
-        found = psutil.Process(pid)
+        same = abs(start_time(pid) - created) < 0.5  # a pid reused within half a second: not plausible
         # a zombie has ended; only its parent (gone too, if it was the run) would collect it
-        return abs(found.create_time() - created) < 0.01 and found.status() != psutil.STATUS_ZOMBIE
-    except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, TypeError, ValueError):
+        return same and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, TypeError, ValueError, OSError):
         return False
 
 
 def record_job(folder: Path, pid: int) -> Path | None:
     """Record a job process started by this run; None if it has already ended."""
     try:
-        created = psutil.Process(pid).create_time()
-    except psutil.NoSuchProcess:
+        created = start_time(pid)
+    except (psutil.NoSuchProcess, OSError):
         return None
     path = folder / PROCESS_FILE
     write_json(path, {"pid": pid, "created": created, "run": this_process()})

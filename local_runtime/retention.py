@@ -9,12 +9,15 @@ Run after every `run` (`--keep-runs`, default KEEP_RUNS) and by `python -m local
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from local_runtime.endpoints.store import DamagedRecord, Store
+from local_runtime.reaper import alive
+from local_runtime.sagemaker.registry import EXECUTION_FILE
 from stacks.case_study import CaseStudy
 
 KEEP_RUNS = 5
@@ -26,6 +29,7 @@ class Pruned:
     executions: list[str] = field(default_factory=list)
     paths: int = 0
     bytes: int = 0
+    skipped: str = ""  # why nothing was pruned, if so
 
     def add(self, path: Path) -> None:
         size = (
@@ -37,6 +41,8 @@ class Pruned:
         self.paths, self.bytes = self.paths + 1, self.bytes + size
 
     def __str__(self) -> str:
+        if self.skipped:
+            return f"pruned nothing: {self.skipped} (`destroy <case>` removes a case's damaged records)"
         runs = f"{len(self.executions)} old execution(s)" if self.executions else "no execution"
         return f"pruned {runs}, {self.paths} path(s), {self.bytes / 1e6:.1f} MB"
 
@@ -73,20 +79,39 @@ def _protected(folders: Iterable[Path], s3_root: Path, live_urls: set[str]) -> b
     return any(url.startswith(prefix) for url in live_urls for prefix in prefixes)
 
 
+def _running(workdir: Path, name: str) -> bool:
+    """Whether execution `name` is still running in a live process (perhaps another run's)."""
+    try:
+        record = json.loads((workdir / "executions" / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("status") == "RUNNING" and alive(record.get("process"))
+
+
 def prune(workdir: Path, cases: Iterable[CaseStudy], keep: int = KEEP_RUNS) -> Pruned:
-    """Remove what executions older than each case's last `keep` left (see the module docstring)."""
+    """Remove what executions older than each case's last `keep` left (see the module docstring).
+
+    Nothing is pruned while a state record is damaged (what a live endpoint uses is then unknown),
+    nor an execution that is still running, in this process or another."""
+    if keep < 1:
+        raise ValueError(f"keep at least the last execution of each case, not {keep}")
     pruned, store = Pruned(), Store(workdir)
     live = _live_models(store)
+    models = store.all("models")
+    store.all("configs")
+    damaged = store.all_damaged()
+    if damaged:
+        pruned.skipped = f"{len(damaged)} damaged state file(s), e.g. {damaged[0].path}"
+        return pruned
     s3_root, live_urls = workdir / "s3", {url for url in live.values() if url}
     for case in cases:
         runs = _run_folders(s3_root, case)
         ordered = sorted(runs, key=lambda name: min(f.stat().st_mtime for f in runs[name]))
-        kept = ordered[-keep:] if keep > 0 else []
-        oldest_kept = min((f.stat().st_mtime for name in kept for f in runs[name]), default=float("inf"))
-        for name in ordered[: len(ordered) - len(kept)]:
-            if _protected(runs[name], s3_root, live_urls):
-                continue  # a live endpoint serves a model from it
+        for name in ordered[:-keep]:
+            if _protected(runs[name], s3_root, live_urls) or _running(workdir, name):
+                continue  # a live endpoint serves a model from it, or it is not over
             pruned.executions.append(name)
+            prefixes = [f"s3://{f.relative_to(s3_root).as_posix()}/" for f in runs[name]]
             for path in [
                 *runs[name],
                 workdir / "reports" / f"{name}.html",
@@ -94,13 +119,15 @@ def prune(workdir: Path, cases: Iterable[CaseStudy], keep: int = KEEP_RUNS) -> P
             ]:
                 if path.exists():
                     pruned.add(path)
-        for job in (workdir / "jobs").glob(f"{case.short_name}-*"):
-            ended = not (job / "process.json").exists()
-            if ended and job.stat().st_mtime < oldest_kept:
-                pruned.add(job)
-        for unpacked in store.artifacts.glob(f"{case.short_name}-*"):  # models no live endpoint serves
-            if unpacked.name not in live and unpacked.stat().st_mtime < oldest_kept:
-                pruned.add(unpacked)
+            for job in (workdir / "jobs").glob(f"{case.short_name}-*"):
+                marker = job / EXECUTION_FILE
+                if marker.is_file() and marker.read_text() == name:
+                    pruned.add(job)
+            for model, record in models.items():  # unpacked copies of that execution's models
+                url = ((record.get("PrimaryContainer") or {}).get("ModelDataUrl")) or ""
+                unpacked = store.artifacts / model
+                if unpacked.exists() and model not in live and url.startswith(tuple(prefixes)):
+                    pruned.add(unpacked)
     _prune_capture(s3_root, pruned)
     return pruned
 

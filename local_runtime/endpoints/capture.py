@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import base64
 import json
+import logging
 import random
 import threading
 import time
@@ -26,6 +27,7 @@ from typing import Any
 from local_runtime.s3 import LocalS3
 from ml_code.common.io import write_text
 
+LOG = logging.getLogger(__name__)
 GATHER_SECONDS = 1.0
 MAX_FILE_BYTES = 8 * 1024 * 1024  # one capture object at most, before a new one starts
 ROTATE_SECONDS = 60.0  # and at most this old
@@ -93,9 +95,12 @@ class Capture:
             }
         self._queue.append((datetime.now(UTC), data))
 
-    def _write(self, hour: str, pending: _Pending) -> int:
+    def _write(self, hour: str) -> int:
+        """Write the hour's pending object; it stays pending if the write fails (tried again later)."""
+        pending = self._pending[hour]
         name = f"{datetime.now(UTC).strftime('%M-%S-%f')[:-3]}-{uuid.uuid4()}.jsonl"
         write_text(self._s3.path(f"{self._prefix}/{hour}/{name}"), "".join(pending.lines))
+        del self._pending[hour]
         return len(pending.lines)
 
     def _gather(self, force: bool) -> int:
@@ -113,7 +118,7 @@ class Capture:
             hour = at.strftime("%Y/%m/%d/%H")
             pending = self._pending.get(hour)
             if pending is not None and pending.size + len(line) > MAX_FILE_BYTES:
-                written += self._write(hour, self._pending.pop(hour))
+                written += self._write(hour)
                 pending = None
             if pending is None:
                 pending = self._pending[hour] = _Pending(time.monotonic())
@@ -121,7 +126,7 @@ class Capture:
             pending.size += len(line)
         for hour, pending in list(self._pending.items()):
             if force or time.monotonic() - pending.started >= ROTATE_SECONDS:
-                written += self._write(hour, self._pending.pop(hour))
+                written += self._write(hour)
         return written
 
     def flush(self) -> int:
@@ -131,8 +136,11 @@ class Capture:
 
     def _run(self) -> None:
         while not self._stop.wait(GATHER_SECONDS):
-            with self._writing:
-                self._gather(force=False)
+            try:
+                with self._writing:
+                    self._gather(force=False)
+            except OSError:  # e.g. a full disk: keep the records, try again next time
+                LOG.exception("data capture for %s could not write", self._prefix)
 
     def close(self) -> None:
         self._stop.set()

@@ -10,7 +10,11 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from pathlib import Path
+
+STATUS_BYTES = 16
+RETRIES, RETRY_SECONDS = 10, 0.01  # a held claim is refused after about 0.1 s
 
 
 class Claims:
@@ -29,13 +33,16 @@ class Claims:
                 return False
             self.root.mkdir(parents=True, exist_ok=True)
             fd = os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                return False
-            os.ftruncate(fd, 0)
-            os.write(fd, status.encode())
+            for attempt in range(RETRIES):  # `elsewhere` probes take the lock shared for a moment
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if attempt == RETRIES - 1:
+                        os.close(fd)
+                        return False
+                    time.sleep(RETRY_SECONDS)
+            os.pwrite(fd, status.encode().ljust(STATUS_BYTES), 0)  # one write: a reader sees all of it
             self._held[name] = fd
             return True
 
@@ -60,7 +67,7 @@ class Claims:
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                return os.pread(fd, 64, 0).decode(errors="replace") or "Updating"
+                return os.pread(fd, STATUS_BYTES, 0).decode(errors="replace").strip() or "Updating"
             fcntl.flock(fd, fcntl.LOCK_UN)
             return None
         finally:

@@ -15,6 +15,7 @@ SageMaker's lifecycle, on background threads and an injected clock (`clock`).
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from local_runtime.endpoints.traffic import LoadGenerator, SampleRequest, Traffi
 from local_runtime.errors import SageMakerError
 from local_runtime.s3 import LocalS3
 
+LOG = logging.getLogger(__name__)
 DELETE_SECONDS = 30.0  # how long a deletion takes before the name is free (clock seconds)
 
 
@@ -109,75 +111,84 @@ class EndpointController(Catalog):
 
     # -- control plane ------------------------------------------------------------------------------
 
+    def _in_progress(self, ep_arn: str, status: str) -> SageMakerError:
+        return SageMakerError(
+            "ValidationException", f'Cannot update in-progress endpoint "{ep_arn}" ({status}).'
+        )
+
     def create_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         require_valid("sagemaker", "createEndpoint", req)
         name, config = req["EndpointName"], req["EndpointConfigName"]
         self.config(config)
-        self._sync(name)
         exists = SageMakerError(
             "ValidationException", f'Cannot create already existing endpoint "{self.arn("endpoint", name)}".'
         )
-        if name in self._endpoints or not self.claims.claim(name, "Creating"):
-            raise exists
-        ep = Endpoint(name, self.arn("endpoint", name), config)
-        if self._adopt(ep) is not ep:
+        if not self.claims.claim(name, "Creating"):
+            raise exists  # another local run is creating, updating or deleting it
+        try:
+            ep = Endpoint(name, self.arn("endpoint", name), config)
+            if self._follow(name, force=True) is not None or self._adopt(ep) is not ep:
+                raise exists
+            self._persist(ep)  # recorded Creating: a run that dies now leaves a record saying so
+        except BaseException:
             self.claims.release(name)
-            raise exists
-        self._persist(ep)
+            raise
         threading.Thread(target=self._create, args=(ep,), name=f"create-{name}", daemon=True).start()
         return {"EndpointArn": ep.arn}
 
     def update_endpoint(
-        self, req: dict[str, Any], *, clock: Clock | None = None, sample: SampleRequest | None = None
+        self,
+        req: dict[str, Any],
+        *,
+        clock: Clock | None = None,
+        sample: SampleRequest | None = None,
+        alarms: Mapping[str, AlarmSpec] | None = None,
     ) -> dict[str, Any]:
-        """UpdateEndpoint. `clock` and `sample` are local: the time scale of the run that asked, and the
-        request to replay as canary traffic (default: the controller's clock and `traffic`)."""
+        """UpdateEndpoint. `clock`, `sample` and `alarms` are local: the time scale of the run that asked,
+        the request to replay as canary traffic and the alarms it knows (default: the controller's)."""
         require_valid("sagemaker", "updateEndpoint", req)
-        self._sync(req["EndpointName"])
-        ep, config = self.endpoint(req["EndpointName"]), req["EndpointConfigName"]
+        name, config = req["EndpointName"], req["EndpointConfigName"]
         self.config(config)
-        plan = plan_update(req.get("DeploymentConfig"), self.instances(config), known_alarms=set(self.alarms))
-        elsewhere = self.claims.elsewhere(ep.name)
-        if elsewhere is not None:
-            raise SageMakerError(
-                "ValidationException",
-                f'Cannot update in-progress endpoint "{ep.arn}" (status {elsewhere}, by another local run).',
-            )
-        self._ensure_live(ep)
-        with ep.settled:
+        known = self.alarms if alarms is None else alarms
+        plan = plan_update(req.get("DeploymentConfig"), self.instances(config), known_alarms=set(known))
+        clock = clock or self.clock
+        guard = Guard(plan, tuple(known[alarm] for alarm in plan.alarm_names), clock)
+        if sample is None and self.traffic is not None:
+            sample = self.traffic(name)  # before any change: a failure here changes nothing
+        if not self.claims.claim(name, "Updating"):
+            raise self._in_progress(self.arn("endpoint", name), "status Updating, by another local run")
+        try:
+            ep = self._follow(name, force=True)  # as another run may have left it
+            if ep is None:
+                raise SageMakerError(
+                    "ValidationException", f'Could not find endpoint "{self.arn("endpoint", name)}".'
+                )
             if ep.status == "Failed":  # SageMaker allows only DeleteEndpoint on a Failed endpoint
                 raise SageMakerError(
                     "ValidationException",
                     f'Cannot update endpoint "{ep.arn}" because it is in Failed status; '
                     "a Failed endpoint can only be deleted (DeleteEndpoint).",
                 )
-            if ep.status != "InService":
-                raise SageMakerError(
-                    "ValidationException",
-                    f'Cannot update in-progress endpoint "{ep.arn}" (status {ep.status}).',
-                )
-            if not self.claims.claim(ep.name, "Updating"):
-                raise SageMakerError(
-                    "ValidationException",
-                    f'Cannot update in-progress endpoint "{ep.arn}" (status Updating, by another local run).',
-                )
-            ep.pending_config, ep.last_deployment = config, req.get("DeploymentConfig")
-            ep.set_status("Updating")
-        clock = clock or self.clock
-        guard = Guard(plan, tuple(self.alarms[name] for name in plan.alarm_names), clock)
-        if sample is None and self.traffic is not None:
-            sample = self.traffic(ep.name)
+            if ep.status != "InService" or ep.green:
+                raise self._in_progress(ep.arn, f"status {ep.status}")
+            self._ensure_live(ep)
+            with ep.settled:
+                ep.pending_config, ep.last_deployment = config, req.get("DeploymentConfig")
+                ep.set_status("Updating")
+        except BaseException:
+            self.claims.release(name)
+            raise
         threading.Thread(
             target=self._update,
             args=(ep, config, guard, clock.now(), sample),
-            name=f"update-{ep.name}",
+            name=f"update-{name}",
             daemon=True,
         ).start()
         return {"EndpointArn": ep.arn}
 
     def describe_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         name = req.get("EndpointName", "")
-        self._sync(name)
+        self._follow(name)
         ep = self.endpoint(name)
         response = ep.describe(self.images())
         elsewhere = self.claims.elsewhere(name)
@@ -188,18 +199,29 @@ class EndpointController(Catalog):
 
     def delete_endpoint(self, req: dict[str, Any], *, clock: Clock | None = None) -> dict[str, Any]:
         """As SageMaker deletes: refused while the endpoint is in progress (creating, updating,
-        deleting), otherwise `Deleting` at once (traffic off) and gone DELETE_SECONDS later, so a
-        caller must wait for the name to be free before creating it again."""
+        deleting), otherwise `Deleting` at once (recorded, traffic off) and gone DELETE_SECONDS later,
+        so a caller must wait for the name to be free before creating it again."""
         require_valid("sagemaker", "deleteEndpoint", req)
-        self._sync(req["EndpointName"])
-        ep = self.endpoint(req["EndpointName"])
-        with ep.settled:
-            in_progress = ep.status not in ("InService", "Failed", "OutOfService")
-            if in_progress or not self.claims.claim(ep.name, "Deleting"):
-                raise SageMakerError("ValidationException", f'Cannot update in-progress endpoint "{ep.arn}".')
-            ep.status = "Deleting"
-        self._retire(ep)
+        name = req["EndpointName"]
+        if not self.claims.claim(name, "Deleting"):
+            self._follow(name)
+            raise self._in_progress(self.endpoint(name).arn, "by another local run")
+        try:
+            ep = self._follow(name, force=True)
+            if ep is None:
+                raise SageMakerError(
+                    "ValidationException", f'Could not find endpoint "{self.arn("endpoint", name)}".'
+                )
+            if ep.status not in ("InService", "Failed", "OutOfService") or ep.green:
+                raise self._in_progress(ep.arn, f"status {ep.status}")
+            with ep.settled:
+                ep.status = "Deleting"
+            self._persist(ep)  # recorded Deleting: a run that ends before the name is free leaves no endpoint
+        except BaseException:
+            self.claims.release(name)
+            raise
         (clock or self.clock).call_later(DELETE_SECONDS, lambda: self._forget(ep))
+        self._retire(ep)
         return {}
 
     def endpoint(self, name: str) -> Endpoint:
@@ -247,51 +269,69 @@ class EndpointController(Catalog):
     # -- hosting across processes -------------------------------------------------------------------
 
     def refresh(self) -> list[str]:
-        """Apply the records another process wrote in the workdir; one line per change, for a log.
+        """Follow the records other processes wrote in the workdir; one line per change, for a log.
 
         A changed live config is loaded before the route table swaps to it, so no request waits or
         drops; an endpoint whose record is gone is retired. A damaged record is named once and
-        changes nothing: an endpoint whose record it is keeps serving what it served."""
+        changes nothing: an endpoint whose record it is keeps serving what it served. Endpoints this
+        process is changing are left alone."""
         changes = []
         for kind, known in (("models", self.models), ("configs", self.configs)):
-            for name, record in self.store.all(kind).items():
-                known.setdefault(name, record)
+            for name, resource in self.store.all(kind).items():
+                known.setdefault(name, resource)
         on_disk = self.store.all("endpoints")
-        for name, record in on_disk.items():
-            ep = self._endpoints.get(name)
-            if ep is None:
-                ep = self._adopt(_restore(record))
-                self._ensure_live(ep)
-                changes.append(f"{name}: now hosted ({ep.status}, config {ep.config_name})")
-                continue
-            new_config = record["EndpointConfigName"]
-            if ep.status not in STABLE or ep.green or new_config == ep.config_name or not ep.fleets:
-                continue
-            try:
-                green = self._provision(name, new_config)
-            except SageMakerError as exc:
-                changes.append(f"{name}: cannot load config {new_config}: {exc.message}")
-                continue
-            old = ep.fleets
-            ep.router.set(routes(green, self.weights(new_config), 1.0))
-            ep.fleets, ep.config_name = green, new_config
-            ep.last_deployment = record.get("LastDeploymentConfig")
-            changes.append(f"{name}: switched to config {new_config}")
-            _unload(old)
         unreadable = {d.path.stem for d in self.store.damaged["endpoints"]}
+        for name in sorted((set(on_disk) | set(self._endpoints)) - unreadable):
+            if self.claims.ours(name):
+                continue
+            ep, record = self._endpoints.get(name), on_disk.get(name)
+            if (
+                ep is not None
+                and record is not None
+                and ep.fleets
+                and ep.status == record["EndpointStatus"] == "InService"
+            ):
+                if record["EndpointConfigName"] != ep.config_name:
+                    changes.append(self._switch(ep, record))
+                continue
+            before = None if ep is None else (ep.status, ep.config_name)
+            ep = self._follow(name)
+            if ep is not None:
+                self._ensure_live(ep)
+            after = None if ep is None else (ep.status, ep.config_name)
+            if after != before and ep is None:
+                changes.append(f"{name}: deleted")
+            elif after != before and ep is not None:
+                what = "now hosted (" if before is None else "now ("
+                changes.append(f"{name}: {what}{ep.status}, config {ep.config_name})")
         for damaged in self.damaged():
             if str(damaged) not in self._reported:
                 self._reported.add(str(damaged))
                 changes.append(f"damaged record skipped: {damaged}")
-        with self._records:
-            gone = [self._endpoints.pop(n) for n in set(self._endpoints) - set(on_disk) - unreadable]
-        for ep in gone:
-            self._retire(ep)
-            changes.append(f"{ep.name}: deleted")
         return changes
 
+    def _switch(self, ep: Endpoint, record: dict[str, Any]) -> str:
+        """Load the record's live config, then swap the route table to it at once."""
+        new_config = record["EndpointConfigName"]
+        try:
+            green = self._provision(ep.name, new_config)
+        except SageMakerError as exc:
+            return f"{ep.name}: cannot load config {new_config}: {exc.message}"
+        old = ep.fleets
+        ep.router.set(routes(green, self.weights(new_config), 1.0))
+        ep.fleets, ep.config_name = green, new_config
+        ep.last_deployment = record.get("LastDeploymentConfig")
+        _unload(old)
+        return f"{ep.name}: switched to config {new_config}"
+
     def close(self) -> None:
-        """Stop serving: retire every fleet once its in-flight requests are answered."""
+        """Stop serving: retire every fleet once its in-flight requests are answered; a deletion this
+        process began is completed now (its name is freed early rather than never)."""
+        with self._records:
+            endpoints = list(self._endpoints.values())
+        for ep in endpoints:
+            if ep.status == "Deleting" and self.claims.ours(ep.name):
+                self._forget(ep)
         with self._records:
             endpoints, self._endpoints = list(self._endpoints.values()), {}
         for ep in endpoints:
@@ -309,11 +349,13 @@ class EndpointController(Catalog):
     def _persist(self, ep: Endpoint) -> None:
         """Write the record; at a stable status, end this process's claim before any waiter wakes, so
         whoever reads the record next may change the endpoint."""
-        with self._records:  # check and write as one step: a deleted endpoint stays deleted
-            if self._endpoints.get(ep.name) is ep:
-                self.store.put("endpoints", ep.name, ep.record())
-        if ep.status in STABLE:
-            self.claims.release(ep.name)
+        try:
+            with self._records:  # check and write as one step: a deleted endpoint stays deleted
+                if self._endpoints.get(ep.name) is ep:
+                    self.store.put("endpoints", ep.name, ep.record())
+        finally:
+            if ep.status in STABLE:
+                self.claims.release(ep.name)
 
     def _forget(self, ep: Endpoint) -> None:
         with self._records:
@@ -323,16 +365,24 @@ class EndpointController(Catalog):
             self._records.notify_all()
         self.claims.release(ep.name)
 
-    def _sync(self, name: str) -> Endpoint | None:
+    def _follow(self, name: str, *, force: bool = False) -> Endpoint | None:
         """Bring this process's view of `name` up to date with its record, which another local run may
-        have changed, unless this process is changing it; returns the endpoint now known, if any."""
+        have changed, unless this process is changing it (`force`: the caller just claimed it). A
+        record left Creating or Deleting by a run that is gone is finished as SageMaker would: the
+        creation Failed, the deletion done. Returns the endpoint now known, if any."""
         ep = self._endpoints.get(name)
-        if self.claims.ours(name) or (ep is not None and ep.status not in STABLE):
+        if self.claims.ours(name) and not force:
             return ep
         try:
             record = self.store.get("endpoints", name)
         except DamagedRecord:
             return ep  # keep what this process knows; `damaged()` names the file
+        if (
+            record is not None
+            and record["EndpointStatus"] in ("Creating", "Deleting")
+            and (force or self.claims.elsewhere(name) is None)  # nobody is creating or deleting it
+        ):
+            record = self._orphaned(name, record)
         if record is None:
             if ep is not None:  # deleted by another run
                 with self._records:
@@ -352,6 +402,15 @@ class EndpointController(Catalog):
         if old is not None:
             self._retire(old)
         return fresh
+
+    def _orphaned(self, name: str, record: dict[str, Any]) -> dict[str, Any] | None:
+        if record["EndpointStatus"] == "Deleting":
+            self.store.delete("endpoints", name)
+            return None
+        reason = "the local run creating it ended before it was InService"
+        record = {**record, "EndpointStatus": "Failed", "FailureReason": reason}
+        self.store.put("endpoints", name, record)
+        return record
 
     def _ensure_live(self, ep: Endpoint) -> None:
         with self._provisioning:
@@ -406,24 +465,37 @@ class EndpointController(Catalog):
         host's, so nothing is written and the next request tries again."""
         try:
             fleets = self._provision(ep.name, ep.config_name)
+            weights = self.weights(ep.config_name)
         except Exception as exc:
             if restoring:
                 ep.failure_reason = f"this host cannot load its models: {_reason(exc)}"
             else:
                 ep.set_status("Failed", _reason(exc))
             return
-        ep.fleets = fleets
-        ep.router.set(routes(fleets, self.weights(ep.config_name), 1.0))
-        if ep.status != "InService":
+        with ep.settled:
+            retired = ep.deleted  # retired meanwhile (deleted, replaced, closed): serve nothing
+            if not retired:
+                ep.fleets = fleets
+                ep.router.set(routes(fleets, weights, 1.0))
+        if retired:
+            _unload(fleets)
+        elif ep.status != "InService":
             ep.set_status("InService")
 
     def _update(
         self, ep: Endpoint, config: str, guard: Guard, started: float, sample: SampleRequest | None
     ) -> None:
+        """Run the deployment; whatever goes wrong, the endpoint ends InService on a config it serves,
+        which also ends this process's claim."""
         try:
             self._deploy(ep, config, guard, started, sample)
-        finally:
-            self.claims.release(ep.name)  # released at InService already; this covers a crash
+        except Exception as exc:  # a bug or an I/O error (e.g. writing capture): never stuck Updating
+            LOG.exception("local deployment of %s to %s failed", ep.name, config)
+            with contextlib.suppress(Exception):
+                ep.router.set(routes(ep.fleets, self.weights(ep.config_name), 1.0))
+            ep.green, ep.pending_config = [], None
+            if ep.status != "InService":
+                ep.set_status("InService", f"the deployment failed: {_reason(exc)}")
 
     def _deploy(
         self, ep: Endpoint, config: str, guard: Guard, started: float, sample: SampleRequest | None
@@ -439,7 +511,7 @@ class EndpointController(Catalog):
             load = LoadGenerator(self.invoke, ep.name, sample) if sample else contextlib.nullcontext()
             with load:
                 reason = run_update(ep, guard, self.weights(ep.config_name), self.weights(config), started)
-        except Exception as exc:  # never leave the endpoint Updating: back to the old fleet
+        except Exception as exc:  # back to the old fleet
             ep.router.set(routes(ep.fleets, self.weights(ep.config_name), 1.0))
             reason = f"the deployment failed: {_reason(exc)}"
         if reason is None:
@@ -449,9 +521,11 @@ class EndpointController(Catalog):
             _unload(old)
             return
         ep.set_status("RollingBack")
-        _unload(green)
         ep.green, ep.pending_config = [], None
-        ep.set_status("InService", f"Rolled back the update to endpoint config {config}: {reason}.")
+        try:
+            _unload(green)
+        finally:
+            ep.set_status("InService", f"Rolled back the update to endpoint config {config}: {reason}.")
 
     def _retire(self, ep: Endpoint) -> None:
         """Traffic off, in-flight requests answered, models unloaded."""

@@ -75,8 +75,9 @@ class Endpoint:
         return fleet.invoke(body, content_type, accept)
 
     def record(self) -> dict[str, Any]:
-        """What is persisted: an update in flight is not, so a restart resumes on the live config."""
-        status = self.status if self.status in STABLE else "InService"
+        """What is persisted: an update in flight is not (a restart resumes on the live config); a
+        creation or deletion in flight is, so a run that dies meanwhile leaves a record saying so."""
+        status = self.status if self.status in (*STABLE, "Creating", "Deleting") else "InService"
         return {
             "EndpointName": self.name,
             "EndpointArn": self.arn,

@@ -27,6 +27,11 @@ from local_runtime.endpoints.controller import EndpointController, EndpointNotFo
 from local_runtime.endpoints.endpoint import MAX_PAYLOAD_BYTES
 from local_runtime.errors import SageMakerError
 
+
+class HostRunning(RuntimeError):
+    """A live `serve` already hosts the workdir."""
+
+
 DEFAULT_HOST = "127.0.0.1"  # local only: the endpoints have no authentication
 REFRESH_SECONDS = 1.0
 TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant"
@@ -224,6 +229,9 @@ def serve(workdir: Path, port: int, *, host_address: str = DEFAULT_HOST) -> None
     meanwhile happen here (see `host`), and records changed otherwise are followed.
 
     A damaged state file is named (path and problem) and skipped; the other endpoints keep serving."""
+    running = host.find(workdir)
+    if running is not None:
+        raise HostRunning(f"another `serve` already hosts {workdir} at {running}: one host per workdir")
     controller = EndpointController.load(workdir)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -241,6 +249,6 @@ def serve(workdir: Path, port: int, *, host_address: str = DEFAULT_HOST) -> None
                 print(change, flush=True)
             if stop.wait(REFRESH_SECONDS):
                 break
-        advertised.unlink(missing_ok=True)
+        host.withdraw(advertised)
     controller.close()  # after the server stopped accepting: in-flight requests are answered first
     print("stopped", file=sys.stderr, flush=True)

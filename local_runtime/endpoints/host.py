@@ -14,6 +14,7 @@ import base64
 import dataclasses
 import http.client
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from local_runtime.contracts.api_shapes import require_valid
 from local_runtime.endpoints.alarms import AlarmSpec
 from local_runtime.endpoints.clock import Clock, ScaledClock
 from local_runtime.endpoints.controller import EndpointController
+from local_runtime.endpoints.policy import plan_update
 from local_runtime.endpoints.store import TIME_FIELDS
 from local_runtime.endpoints.traffic import SampleRequest
 from local_runtime.errors import SageMakerError
@@ -46,6 +48,16 @@ def advertise(workdir: Path, url: str) -> Path:
     path = workdir / "endpoints" / HOST_FILE
     write_json(path, {"url": url, "process": this_process()})
     return path
+
+
+def withdraw(advertised: Path) -> None:
+    """Remove this host's advertisement (not another's, written since)."""
+    try:
+        record = json.loads(advertised.read_text())
+    except (OSError, ValueError):
+        return
+    if isinstance(record, dict) and record.get("process") == this_process():
+        advertised.unlink(missing_ok=True)
 
 
 def find(workdir: Path) -> str | None:
@@ -76,8 +88,8 @@ def answer(controller: EndpointController, action: str, body: bytes) -> tuple[in
         kwargs: dict[str, Any] = {}
         if action in TIMED:
             kwargs["clock"] = ScaledClock(float(payload.get("time_scale", 1.0)))
-        if action == "UpdateEndpoint":
-            controller.alarms.update({a["name"]: AlarmSpec(**a) for a in payload.get("alarms", [])})
+        if action == "UpdateEndpoint":  # the alarms the calling run's template declares, and only those
+            kwargs["alarms"] = {a["name"]: AlarmSpec(**a) for a in payload.get("alarms", [])}
             if payload.get("sample"):
                 sample = payload["sample"]
                 kwargs["sample"] = SampleRequest(
@@ -123,19 +135,27 @@ class HostedEndpoints(EndpointController):
         return self._call("CreateEndpoint", req)
 
     def update_endpoint(
-        self, req: dict[str, Any], *, clock: Clock | None = None, sample: SampleRequest | None = None
+        self,
+        req: dict[str, Any],
+        *,
+        clock: Clock | None = None,
+        sample: SampleRequest | None = None,
+        alarms: Mapping[str, AlarmSpec] | None = None,
     ) -> dict[str, Any]:
         require_valid("sagemaker", "updateEndpoint", req)
-        rollback = (req.get("DeploymentConfig") or {}).get("AutoRollbackConfiguration", {})
-        names = [alarm["AlarmName"] for alarm in rollback.get("Alarms", [])]
-        alarms = [dataclasses.asdict(self.alarms[n]) for n in names if n in self.alarms]
+        known = self.alarms if alarms is None else alarms
+        self.config(req["EndpointConfigName"])
+        plan = plan_update(  # refused here as without a host: unknown alarms, bad sizes
+            req.get("DeploymentConfig"), self.instances(req["EndpointConfigName"]), known_alarms=set(known)
+        )
+        sent = [dataclasses.asdict(known[name]) for name in plan.alarm_names]
         if sample is None and self.traffic is not None:
             sample = self.traffic(req["EndpointName"])
         shown = None
         if sample is not None:
             encoded = base64.b64encode(sample.body).decode()
             shown = {"body": encoded, "content_type": sample.content_type, "accept": sample.accept}
-        return self._call("UpdateEndpoint", req, alarms=alarms, time_scale=self.time_scale, sample=shown)
+        return self._call("UpdateEndpoint", req, alarms=sent, time_scale=self.time_scale, sample=shown)
 
     def describe_endpoint(self, req: dict[str, Any]) -> dict[str, Any]:
         return self._call("DescribeEndpoint", req)

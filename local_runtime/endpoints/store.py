@@ -91,7 +91,9 @@ class Store:
         self.root = workdir / "endpoints"
         self.artifacts = self.root / "artifacts"
         self.damaged: dict[str, list[DamagedRecord]] = {kind: [] for kind in KINDS}  # as of the last scan
-        self._parsed: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}  # `serve` rescans every second
+        self._parsed: dict[
+            Path, tuple[tuple[int, int, int], dict[str, Any]]
+        ] = {}  # `serve` rescans each second
 
     def path(self, kind: str, name: str) -> Path:
         assert kind in KINDS
@@ -109,7 +111,8 @@ class Store:
         try:
             stat = path.stat()
             cached = self._parsed.get(path)
-            if cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size):
+            key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a rewrite (os.replace) is a new inode
+            if cached is not None and cached[0] == key:
                 return dict(cached[1])
             text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
@@ -128,7 +131,7 @@ class Store:
             k: datetime.fromisoformat(v) if k in TIME_FIELDS and isinstance(v, str) else v
             for k, v in record.items()
         }
-        self._parsed[path] = ((stat.st_mtime_ns, stat.st_size), decoded)
+        self._parsed[path] = (key, decoded)
         return dict(decoded)
 
     def all(self, kind: str) -> dict[str, dict[str, Any]]:

@@ -24,6 +24,7 @@ from local_runtime.sagemaker.metrics import final_metric_data
 from local_runtime.sagemaker.progress import Progress, ProgressEvent, report
 
 LOG = logging.getLogger(__name__)
+EXECUTION_FILE = "execution"
 # Describe* field names per kind: status, start time, end time.
 FIELDS = {
     "TrainingJob": ("TrainingJobStatus", "TrainingStartTime", "TrainingEndTime"),
@@ -35,9 +36,15 @@ FIELDS = {
 
 class JobStore:
     def __init__(
-        self, workdir: Path, s3: LocalS3, region: str, progress: Progress | None, heartbeat_seconds: float
+        self,
+        workdir: Path,
+        s3: LocalS3,
+        region: str,
+        progress: Progress | None,
+        heartbeat_seconds: float,
+        execution: str | None = None,
     ) -> None:
-        self.workdir, self.s3, self.region = workdir, s3, region
+        self.workdir, self.s3, self.region, self.execution = workdir, s3, region, execution
         self.progress, self.heartbeat_seconds = progress, heartbeat_seconds
         self._jobs: dict[tuple[str, str], dict[str, Any]] = {}
         self._done: dict[tuple[str, str], threading.Event] = {}
@@ -71,6 +78,8 @@ class JobStore:
             if folder.exists():
                 raise SageMakerError("ResourceInUse", f"job folder {folder} exists: job names must be unique")
             folder.mkdir(parents=True)
+            if self.execution is not None:  # which execution's job this is, for `retention`
+                (folder / EXECUTION_FILE).write_text(self.execution)
             self._jobs[key], self._done[key] = describe, threading.Event()
         ctx = JobContext(
             kind,

@@ -30,12 +30,14 @@ class LocalSageMaker:
         region: str | None = None,
         progress: Progress | None = None,
         heartbeat_seconds: float = 30.0,
+        execution: str | None = None,
     ) -> None:
+        """`execution`: the execution whose jobs these are, written in each job folder (`retention`)."""
         self.region = (
             region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         )
         self.endpoints = endpoints
-        self.jobs = JobStore(workdir, s3, self.region, progress, heartbeat_seconds)
+        self.jobs = JobStore(workdir, s3, self.region, progress, heartbeat_seconds, execution)
 
     # -- processing ----------------------------------------------------------------------------
     def create_processing_job(self, request: dict[str, Any]) -> dict[str, Any]:

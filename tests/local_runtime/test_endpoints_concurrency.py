@@ -9,11 +9,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from local_runtime.endpoints import host
 from local_runtime.endpoints.claims import Claims
+from local_runtime.endpoints.clock import ScaledClock
 from local_runtime.errors import SageMakerError
 from tests.local_runtime.manual_clock import ManualClock
 from tests.local_runtime.test_endpoints_support import (
@@ -83,3 +86,87 @@ def test_a_claim_dies_with_its_process(tmp_path: Path) -> None:
         claims.release("moons")
     finally:
         proc.kill()
+
+
+def test_a_host_refreshing_keeps_an_endpoint_it_is_creating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = new_controller(tmp_path)
+    config = add_config(host, "v1", w=[1, 0, 0])
+    release = threading.Event()
+    real = host._provision
+
+    def slow(*args: object, **kwargs: object) -> list:
+        assert release.wait(10)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(host, "_provision", slow)
+    host.create_endpoint({"EndpointName": "moons", "EndpointConfigName": config})
+    assert host.refresh() == [] and host.endpoint_names() == ["moons"]  # not "deleted" mid-creation
+    record = json.loads((tmp_path / "endpoints" / "endpoints" / "moons.json").read_text())
+    assert record["EndpointStatus"] == "Creating"  # on disk as SageMaker reports it
+    release.set()
+    assert host.wait("moons", 30) == "InService"
+    host.close()
+
+
+def test_a_creation_or_deletion_whose_run_died_is_finished_as_sagemaker_would(tmp_path: Path) -> None:
+    run = new_controller(tmp_path)
+    create_in_service(run, "moons", add_config(run, "v1", w=[1, 0, 0]))
+    create_in_service(run, "gone", add_config(run, "v2", w=[0, 1, 0]))
+    run.close()
+    records = tmp_path / "endpoints" / "endpoints"
+    for name, status in (("moons", "Creating"), ("gone", "Deleting")):  # what a killed run leaves
+        path = records / f"{name}.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "EndpointStatus": status}))
+    later = new_controller(tmp_path)
+    described = later.describe_endpoint({"EndpointName": "moons"})
+    assert (
+        described["EndpointStatus"] == "Failed"
+        and "ended before it was InService" in described["FailureReason"]
+    )
+    with pytest.raises(SageMakerError, match="Could not find endpoint"):
+        later.describe_endpoint({"EndpointName": "gone"})
+    assert not (records / "gone.json").exists()
+    later.close()
+
+
+def test_a_deletion_is_recorded_and_completed_when_the_run_ends(tmp_path: Path) -> None:
+    run = new_controller(tmp_path, clock=ManualClock())  # the deletion timer never fires by itself
+    create_in_service(run, "moons", add_config(run, "v1", w=[1, 0, 0]))
+    run.delete_endpoint({"EndpointName": "moons"})
+    record = tmp_path / "endpoints" / "endpoints" / "moons.json"
+    assert json.loads(record.read_text())["EndpointStatus"] == "Deleting"
+    run.close()
+    assert not record.exists() and new_controller(tmp_path).endpoint_names() == []
+
+
+def test_probing_a_claim_never_makes_claiming_it_fail(tmp_path: Path) -> None:
+    mine, prober = Claims(tmp_path), Claims(tmp_path)
+    stop = threading.Event()
+
+    def probe() -> None:
+        while not stop.is_set():
+            prober.elsewhere("moons")
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            assert mine.claim("moons", "Updating")
+            mine.release("moons")
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_a_run_deploying_through_a_host_is_refused_unknown_alarms_before_calling_it(tmp_path: Path) -> None:
+    local = new_controller(tmp_path)
+    config = add_config(local, "v1", w=[1, 0, 0])
+    hosted = host.HostedEndpoints(tmp_path, local.s3, "http://127.0.0.1:9", clock=ScaledClock(0.01))
+    deployment = {"AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "not-in-my-template"}]}}
+    with pytest.raises(SageMakerError, match="Alarm\\(s\\) not-in-my-template do not exist"):
+        hosted.update_endpoint(
+            {"EndpointName": "moons", "EndpointConfigName": config, "DeploymentConfig": deployment}
+        )
+    local.close()

@@ -3,14 +3,16 @@ endpoint serves its model from; capture keeps its newest files up to a size per 
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from local_runtime import retention
+from local_runtime import reaper, retention
 from local_runtime.endpoints.store import Store
+from local_runtime.sagemaker.registry import EXECUTION_FILE
 from stacks.cases import ALL
 
 CASE, OTHER = ALL[0], ALL[1]
@@ -32,19 +34,20 @@ def _execution(workdir: Path, case_id: str, name: str, when: float, size: int = 
     return run
 
 
+def _model(workdir: Path, name: str, model_url: str) -> None:
+    record = {
+        "ModelName": name,
+        "ExecutionRoleArn": ROLE,
+        "PrimaryContainer": {"Image": "img", "ModelDataUrl": model_url},
+        "ModelArn": f"arn:{name}",
+        "CreationTime": datetime.now(UTC),
+    }
+    Store(workdir).put("models", name, record)
+
+
 def _live(workdir: Path, model_url: str) -> None:
     store, now = Store(workdir), datetime.now(UTC)
-    store.put(
-        "models",
-        LIVE_MODEL,
-        {
-            "ModelName": LIVE_MODEL,
-            "ExecutionRoleArn": ROLE,
-            "PrimaryContainer": {"Image": "img", "ModelDataUrl": model_url},
-            "ModelArn": "arn:m1",
-            "CreationTime": now,
-        },
-    )
+    _model(workdir, LIVE_MODEL, model_url)
     variant = {
         "VariantName": "AllTraffic",
         "ModelName": LIVE_MODEL,
@@ -79,20 +82,22 @@ def test_old_executions_go_except_what_a_live_endpoint_serves(tmp_path: Path) ->
     }
     other = _execution(tmp_path, OTHER.id, "z", 50)  # another case: its own count
     _live(tmp_path, f"s3://{BUCKET}/runs/{CASE.id}/a/train/model/model.tar.gz")
-    old_job, new_job, running_job = (
-        tmp_path / "jobs" / f"{CASE.short_name}-{n}" for n in ("old", "new", "busy")
-    )
-    for job, when in ((old_job, 150), (new_job, 350), (running_job, 150)):
+    jobs = {}
+    for execution in ("b", "c", None):  # a job of b (pruned), of c (kept), and one from before markers
+        job = jobs[execution] = tmp_path / "jobs" / f"{CASE.short_name}-job-{execution}"
         job.mkdir(parents=True)
-        os.utime(job, (when, when))
-    (running_job / "process.json").write_text("{}")  # still running: never pruned
-    os.utime(running_job, (150, 150))
+        if execution is not None:
+            (job / EXECUTION_FILE).write_text(execution)
     unpacked = {
         name: tmp_path / "endpoints" / "artifacts" / name for name in (LIVE_MODEL, f"{CASE.short_name}-m0")
     }
-    for folder in unpacked.values():  # one is live; the other, an old model, no longer served
+    for folder in unpacked.values():  # one is live; the other, b's model, no longer served
         folder.mkdir(parents=True)
-        os.utime(folder, (150, 150))
+    _model(tmp_path, f"{CASE.short_name}-m0", f"s3://{BUCKET}/runs/{CASE.id}/b/train/model/model.tar.gz")
+    running = _execution(tmp_path, CASE.id, "e", 50)  # oldest, but another run is still running it
+    (tmp_path / "executions" / "e.json").write_text(
+        json.dumps({"status": "RUNNING", "events": [], "process": reaper.this_process()})
+    )
 
     pruned = retention.prune(tmp_path, [CASE, OTHER], keep=2)
 
@@ -100,8 +105,9 @@ def test_old_executions_go_except_what_a_live_endpoint_serves(tmp_path: Path) ->
     assert not runs["b"].exists() and not (tmp_path / "reports" / "b.html").exists()
     assert not (tmp_path / "executions" / "b.json").exists()
     assert all(runs[n].exists() for n in "acd") and other.exists()
-    assert not old_job.exists() and new_job.exists() and running_job.exists()
+    assert not jobs["b"].exists() and jobs["c"].exists() and jobs[None].exists()
     assert unpacked[LIVE_MODEL].exists() and not unpacked[f"{CASE.short_name}-m0"].exists()
+    assert running.exists()
     assert pruned.bytes >= 1000 and "pruned 1 old execution(s)" in str(pruned)
 
 
@@ -119,3 +125,14 @@ def test_capture_keeps_its_newest_files_up_to_the_cap(
     monkeypatch.setattr(retention, "CAPTURE_KEEP_BYTES", 3500)
     retention.prune(tmp_path, [], keep=5)
     assert sorted(p.name[:2] for p in folder.iterdir()) == ["07", "08", "09"]
+
+
+def test_nothing_is_pruned_while_a_record_is_damaged(tmp_path: Path) -> None:
+    old = _execution(tmp_path, CASE.id, "a", 100)
+    _execution(tmp_path, CASE.id, "b", 200)
+    (tmp_path / "endpoints" / "endpoints").mkdir(parents=True)
+    (tmp_path / "endpoints" / "endpoints" / "e1.json").write_text("{")  # which model is live: unknown
+    pruned = retention.prune(tmp_path, [CASE], keep=1)
+    assert old.exists() and pruned.executions == [] and "1 damaged state file(s)" in str(pruned)
+    with pytest.raises(ValueError, match="keep at least the last execution"):
+        retention.prune(tmp_path, [CASE], keep=0)

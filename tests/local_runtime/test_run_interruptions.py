@@ -126,7 +126,7 @@ def test_the_next_run_reaps_what_a_dead_run_left(tmp_path: Path) -> None:
     try:
         job = tmp_path / "jobs" / "job-1"
         job.mkdir(parents=True)
-        created = psutil.Process(orphan.pid).create_time()
+        created = reaper.start_time(orphan.pid)
         (job / reaper.PROCESS_FILE).write_text(
             json.dumps({"pid": orphan.pid, "created": created, "run": dead_run})
         )
