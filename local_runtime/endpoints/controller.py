@@ -7,9 +7,13 @@ SageMaker's lifecycle, on background threads and an injected clock (`clock`).
   DescribeEndpoint; models and endpoint configs come from `Catalog`.
 - Data plane: InvokeEndpoint, one atomic routing decision per request (`Endpoint.invoke`); the HTTP
   front end (`frontend`) serves it.
-- Persistence: stable states are written under `<workdir>/endpoints/` (`store`); `load` hosts a
-  workdir's endpoints again in another process, and `refresh` follows the deployments another process
-  makes there (`serve` polls it off the request path).
+- Persistence: stable states, and creations and deletions in flight, are written under
+  `<workdir>/endpoints/` (`store`); `load` hosts a workdir's endpoints again in another process, and
+  `refresh` follows the deployments another process makes there (`serve` polls it off the request
+  path).
+- Other processes: a process changing an endpoint holds its claim (`claims`), so two local runs
+  follow SageMaker's rule that an endpoint in progress takes no other change; before acting on an
+  endpoint, the controller reads its record again (`_follow`).
 """
 
 from __future__ import annotations
