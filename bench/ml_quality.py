@@ -4,7 +4,8 @@
 (`local_runtime.pipeline.run_case`: the configuration of its `CaseStudy`, no settings of its own)
 `--repeats` times, each in a fresh workdir (a first deployment, gated on the threshold only), and
 reports the candidate's key metrics as the run measured them: mean and standard deviation over the
-runs, each run's value, and how many runs deployed. Training is not seeded (SageMaker's tuning
+runs, each run's value, the baselines its evaluation scored on the same data (`baseline:<model>:
+<metric>`), and how many runs deployed. Training is not seeded (SageMaker's tuning
 integration takes no RandomSeed), so the spread is the one a user sees from run to run. Writes
 bench/results/ml_quality.json and ml_quality.md.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime.assembly import synthesize
-from local_runtime.pipeline import run_case
+from local_runtime.pipeline import BASELINE, run_case
 from stacks.case_study import CaseStudy
 from stacks.cases import ALL
 
@@ -54,6 +55,14 @@ def measure(case: CaseStudy, repeats: int, assembly: Path, work: Path) -> dict[s
         for name in case.local.key_metrics
         if any(name in r["metrics"] for r in runs)
     }
+    for name, summary in metrics.items():  # the baselines each evaluation scored on the same data
+        baseline_keys = sorted(
+            {k for r in runs for k in r["metrics"] if k.startswith(f"{BASELINE}:") and k.endswith(f":{name}")}
+        )
+        summary["baselines"] = {
+            key.split(":")[1]: _summary([r["metrics"][key] for r in runs if key in r["metrics"]])
+            for key in baseline_keys
+        }
     return {
         "deployed_runs": sum(r["status"] == "SUCCEEDED" for r in runs),
         "runs": len(runs),
@@ -66,8 +75,8 @@ def measure(case: CaseStudy, repeats: int, assembly: Path, work: Path) -> dict[s
 
 def table(results: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
-        "| case | metric | seed | deployed: mean ± sd | per run | runs deployed |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| case | metric | seed | deployed: mean ± sd | per run | baselines (mean) | runs deployed |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for case_id, r in results.items():
         for name, m in r["metrics"].items():
@@ -79,6 +88,7 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
                 "" if seed is None else f"{seed:g}",
                 f"{m['mean']:.4f}{spread}",
                 " / ".join(f"{v:.4f}" for v in m["runs"]),
+                ", ".join(f"{model} {b['mean']:.4f}" for model, b in m["baselines"].items()),
                 f"{r['deployed_runs']} of {r['runs']}",
             )
             lines.append("| " + " | ".join(cells) + " |")

@@ -41,6 +41,7 @@ from stacks.case_study import CaseStudy
 
 # Local runs compress time: a 60 s polling Wait takes 0.6 s, a 600 s canary bake 6 s.
 DEFAULT_TIME_SCALE = 0.01
+BASELINE = "baseline"  # metrics of a baseline model, scored beside the candidate: baseline:<model>:<metric>
 
 
 @dataclass
@@ -105,8 +106,13 @@ def _metrics(sagemaker: LocalSageMaker, run_dirs: list[Path], since: float) -> d
     for job in trainings:
         metrics.update({m["MetricName"]: float(m["Value"]) for m in job.get("FinalMetricDataList", [])})
     for path in sorted(p for run_dir in run_dirs for p in run_dir.rglob("evaluation.json")):
-        values = json.loads(path.read_text()).get("metrics", {})
+        evaluation = json.loads(path.read_text())
+        values = evaluation.get("metrics", {})
         metrics.update({k: float(v) for k, v in values.items() if isinstance(v, int | float)})
+        for model, scored in (evaluation.get("baselines") or {}).items():  # `baseline:<model>:<metric>`
+            metrics.update(
+                {f"{BASELINE}:{model}:{k}": float(v) for k, v in scored.items() if isinstance(v, int | float)}
+            )
     return metrics
 
 

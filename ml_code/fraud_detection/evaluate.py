@@ -1,4 +1,5 @@
-"""Scores LinearLearner's batch-transform predictions of the test split, on the sample and prior-corrected.
+"""Scores LinearLearner's batch-transform predictions of the test split, on the sample and prior-corrected,
+beside honest baselines scored the same way (`baselines`).
 
 The bundled data keeps all frauds but about 1 in 231 legitimate transactions, so precision on it
 overstates what the model does on real traffic; weighting each example by 1 / (sampling rate of its
@@ -18,7 +19,7 @@ from ml_code.builtin._csv import read_feature_csv
 from ml_code.common import io, metrics, sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import InputError
-from ml_code.fraud_detection import plots
+from ml_code.fraud_detection import baselines, plots
 
 
 def read_labels(folder: Path) -> np.ndarray:
@@ -117,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fraud_detection.evaluate", description=__doc__)
     parser.add_argument("--input-dir", action="append")
     parser.add_argument("--output-dir", action="append")
+    parser.add_argument(
+        "--baseline-train",
+        action="store_true",
+        help="fit the logistic-regression baseline on inputs train, validation",
+    )
+    parser.add_argument("--target-recall", type=float, default=0.9, help="the baseline's operating point")
     args = parser.parse_args(argv)
     dirs = sm_env.ProcessingDirs(args.input_dir, args.output_dir)
     y = read_labels(dirs.input("test"))
@@ -128,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     rates = read_sampling_rate(io.single_file(dirs.input("meta"), ("sampling.json",)))
     result = evaluate(y, scores, predicted, rates)
+    weights = metrics.class_weights(y, rates)
+    scored = {"majority_class": baselines.majority_class(y, weights)}
+    if args.baseline_train:  # the candidate's own training and validation splits
+        train, validation = (read_feature_csv(dirs.input(name)) for name in ("train", "validation"))
+        test = read_feature_csv(dirs.input("test"))  # label first, as `y` was read
+        scored["logistic_regression"] = baselines.logistic_regression(
+            train, validation, test, weights, args.target_recall
+        )
+    result["baselines"] = scored
     write_report(y, scores, result, dirs.output("report"))
     io.write_json(dirs.output("evaluation") / "evaluation.json", result)
     print(json.dumps(result["metrics"], indent=2))

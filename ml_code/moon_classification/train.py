@@ -137,11 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     net = fit(*train, a)
     print(f"trained on {train[1].size} rows in {time.perf_counter() - started:.2f} s", flush=True)
     splits = {"train": train}
-    for name, split in (("validation", validation), ("test", test)):
-        if split is not None:
-            splits[name] = split
-            score = evaluate.accuracy_from_scores(split[1], model.predict_scores(net, split[0]))
-            print(evaluate.metric_line(f"{name}:accuracy", score), flush=True)
+    scored = {
+        name: split for name, split in (("validation", validation), ("test", test)) if split is not None
+    }
+    baseline = evaluate.linear_baseline(train, scored)
+    for name, split in scored.items():
+        splits[name] = split
+        score = evaluate.accuracy_from_scores(split[1], model.predict_scores(net, split[0]))
+        print(evaluate.metric_line(f"{name}:accuracy", score), flush=True)
+        print(evaluate.metric_line(f"{name}:baseline_accuracy", baseline[name]), flush=True)
     model.save(net, a.model_dir)
     # The PyTorch serving container imports the handlers from <model>/code/, not from the source
     # archive: ship the inference module and what it imports inside model.tar.gz.

@@ -25,6 +25,8 @@ from ml_code.population_segmentation import plots
 from ml_code.population_segmentation.preprocess import COUNTY_KEY
 from ml_code.population_segmentation.select_components import read_transform_records
 
+RANDOM_SEEDS = 5  # random clusterings averaged for the baseline
+
 
 def _read_json(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
     try:
@@ -64,6 +66,16 @@ def _same_rows(counts: dict[str, int]) -> None:
         raise InputError(
             "inputs", f"row counts differ ({detail})", expected="one row per county in every input"
         )
+
+
+def random_silhouette(components: np.ndarray, k: int, seeds: int = RANDOM_SEEDS) -> float:
+    """The baseline: the mean silhouette of `k` clusters assigned at random (seeded), on the same
+    components with the same function; structure-free clusterings score about 0."""
+    scores = []
+    for seed in range(seeds):
+        labels = np.random.default_rng(seed).integers(0, k, size=len(components))
+        scores.append(silhouette_score(components, labels))
+    return float(np.mean(scores))
 
 
 def evaluate(dirs: sm_env.ProcessingDirs) -> dict[str, Any]:
@@ -107,6 +119,7 @@ def evaluate(dirs: sm_env.ProcessingDirs) -> dict[str, Any]:
         "rows": len(clusters),
         "cluster_sizes": {str(c): int(n) for c, n in enumerate(sizes)},
         "mean_distance_to_cluster": float(distances.mean()),
+        "baselines": {"random_assignment": {"silhouette": random_silhouette(components, k)}},
     }
     out = pd.DataFrame({COUNTY_KEY: counties[COUNTY_KEY], "cluster": clusters, "distance": distances})
     io.write_text(dirs.output("clusters") / "county_clusters.csv", out.to_csv(index=False))

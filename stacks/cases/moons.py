@@ -37,6 +37,8 @@ MOON_CLASSIFICATION = CaseStudy(
                 metric_definitions={
                     "validation:accuracy": r"validation:accuracy=([0-9\.]+);",
                     "test:accuracy": r"test:accuracy=([0-9\.]+);",
+                    # a logistic regression on the same rows (ml_code/moon_classification/evaluate.py)
+                    "baseline:logistic_regression:test:accuracy": r"test:baseline_accuracy=([0-9\.]+);",
                 },
             ),
             {"epochs": "100", "input_features": "2", "output_dim": "1"},

@@ -94,6 +94,10 @@ def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
     assert definition["AlgorithmSpecification"]["MetricDefinitions"] == [
         {"Name": "validation:accuracy", "Regex": r"validation:accuracy=([0-9\.]+);"},
         {"Name": "test:accuracy", "Regex": r"test:accuracy=([0-9\.]+);"},
+        {
+            "Name": "baseline:logistic_regression:test:accuracy",
+            "Regex": r"test:baseline_accuracy=([0-9\.]+);",
+        },
     ]
     static = definition["StaticHyperParameters"]
     assert static["sagemaker_program"] == "ml_code/moon_classification/train.py"

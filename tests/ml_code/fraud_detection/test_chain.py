@@ -43,9 +43,11 @@ def _steps(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
         for start in range(0, len(lines), 100):  # mini-batches, as batch transform sends them
             data = ll.input_fn("".join(lines[start : start + 100]), "text/csv")
             fh.write(ll.output_fn(ll.predict_fn(data, model), "application/jsonlines"))
-    argv = [a for n in ("test", "predictions", "meta") for a in ("--input-dir", f"{n}={root / n}")]
+    step = CASE.step("evaluate")  # its inputs and arguments as the pipeline passes them
+    assert isinstance(step, ProcessingStep)
+    argv = [a for n, ref in step.inputs.items() for a in ("--input-dir", f"{n}={root / ref.split('/')[1]}")]
     argv += ["--output-dir", f"evaluation={root / 'evaluation'}", "--output-dir", f"report={root / 'report'}"]
-    assert evaluate.main(argv) == 0
+    assert evaluate.main([*argv, *step.arguments]) == 0
     found = dict(
         ln.removeprefix("#metric ").split("=") for ln in out.getvalue().splitlines() if "#metric" in ln
     )
@@ -72,3 +74,11 @@ def test_evaluation_agrees_with_the_training_jobs_test_metrics(
     model_threshold = json.loads((tmp_path / "job" / "model" / ll.MODEL_FILE).read_text())["threshold"]
     assert result["threshold"] >= model_threshold
     assert figures["auprc_prior_corrected"] < figures["auprc"] and figures["test:recall"] > 0.8
+    # honest baselines, scored on the same rows with the same functions
+    majority, logistic = result["baselines"]["majority_class"], result["baselines"]["logistic_regression"]
+    assert majority["test:recall"] == 0.0
+    assert majority["auprc_prior_corrected"] == pytest.approx(
+        492 / (284315 + 492), rel=0.05
+    )  # the prevalence
+    assert 0.8 <= logistic["test:recall"] <= 1.0 and 0.0 < logistic["test:precision_prior_corrected"] < 1.0
+    assert logistic["auprc_prior_corrected"] > 10 * majority["auprc_prior_corrected"]

@@ -50,6 +50,8 @@ def test_metrics_and_cluster_sizes_on_the_census(chain: tuple[Path, dict[str, An
     expected = silhouette_score(components, counties["cluster"])
     assert report["metrics"]["silhouette"] == pytest.approx(expected)
     assert report["metrics"]["silhouette"] == pytest.approx(0.2018, abs=1e-3)  # seeded k-means, k=8
+    random = report["baselines"]["random_assignment"]["silhouette"]  # 8 clusters drawn at random
+    assert abs(random) < 0.05 and report["metrics"]["silhouette"] > random + 0.15
 
 
 def test_cluster_profile_is_the_mean_scaled_feature_per_cluster(chain: tuple[Path, dict[str, Any]]) -> None:
