@@ -66,8 +66,10 @@ class Endpoint:
             raise SageMakerError("ValidationError", f"The request body exceeds {MAX_PAYLOAD_BYTES} bytes.")
         fleet = self.router.acquire()
         if fleet is None:
-            if self.status == "InService" and self.failure_reason:
-                raise SageMakerError("ValidationError", f"Endpoint {self.name} {self.failure_reason}.")
+            if self.status == "InService" and self.failure_reason:  # restored, but unloadable here
+                raise SageMakerError(
+                    "ValidationError", f"Endpoint {self.name} is InService, but {self.failure_reason}."
+                )
             reason = f": {self.failure_reason}" if self.failure_reason else ""
             raise SageMakerError(
                 "ValidationError", f"Endpoint {self.name} is not in service (status {self.status}{reason})."

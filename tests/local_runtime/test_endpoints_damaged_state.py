@@ -130,7 +130,8 @@ def test_a_host_that_cannot_load_a_model_writes_nothing_and_recovers_when_it_is_
     host = EndpointController.load(tmp_path)
     try:
         with pytest.raises(
-            Exception, match=r"Endpoint other this host cannot load its models: .*Could not find model"
+            Exception,
+            match=r"Endpoint other is InService, but this host cannot load its models: .*Could not find",
         ):
             host.invoke("other", ROW, "text/csv", "application/json")
         record = json.loads((tmp_path / "endpoints" / "endpoints" / "other.json").read_text())
