@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.ml_quality import RESULTS
+from bench.ml_quality import publish
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = "bdbc39f"  # main before the contracts (issue 10)
@@ -66,11 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "contracts_overhead.md").write_text(text)
-    (RESULTS / "contracts_overhead.json").write_text(
-        json.dumps({"baseline": args.baseline, "runs": runs, "growth": growth, "cases": per_case}, indent=2)
-        + "\n"
+    publish(
+        "contracts_overhead",
+        text,
+        {"baseline": args.baseline, "runs": runs, "growth": growth, "cases": per_case},
     )
     return 0 if growth <= 0.10 else 1
 

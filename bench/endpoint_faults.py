@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.ml_quality import RESULTS, ROOT
+from bench.ml_quality import ROOT, publish
 from local_runtime.cases import stack_id
 from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.frontend import EndpointServer
@@ -124,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "endpoint_faults.md").write_text(text)
-    (RESULTS / "endpoint_faults.json").write_text(json.dumps(results, indent=2) + "\n")
+    publish("endpoint_faults", text, results)
     return 0
 
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.ml_quality import RESULTS, ROOT
+from bench.ml_quality import ROOT, publish
 from local_runtime.cases import stack_id
 from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.frontend import EndpointServer
@@ -97,9 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     text += ", 4 keep-alive clients in a separate process\n\n"
     text += "\n".join(lines) + "\n"
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "endpoint_latency.md").write_text(text)
-    (RESULTS / "endpoint_latency.json").write_text(json.dumps(results, indent=2) + "\n")
+    publish("endpoint_latency", text, results)
     return 0
 
 

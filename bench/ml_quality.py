@@ -25,11 +25,18 @@ from typing import Any
 
 from local_runtime.assembly import synthesize
 from local_runtime.pipeline import BASELINE, run_case
+from ml_code.common.io import write_text
 from stacks.case_study import CaseStudy
 from stacks.cases import ALL
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+
+
+def publish(name: str, text: str, results: object) -> None:
+    """Write a bench's table and figures: `bench/results/<name>.md` and `<name>.json`."""
+    write_text(RESULTS / f"{name}.md", text)
+    write_text(RESULTS / f"{name}.json", json.dumps(results, indent=2) + "\n")
 
 
 def _summary(values: list[float]) -> dict[str, Any]:
@@ -121,11 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     text = header + "\n\n" + "\n".join(table(results)) + "\n"
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ml_quality.md").write_text(text)
-    (RESULTS / "ml_quality.json").write_text(
-        json.dumps({"measured": header, "cases": results}, indent=2) + "\n"
-    )
+    publish("ml_quality", text, {"measured": header, "cases": results})
     return 0
 
 

@@ -8,14 +8,13 @@ Target: all four cases in under 5 minutes on 2 cores. The first case includes th
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.ml_quality import RESULTS
+from bench.ml_quality import publish
 from local_runtime.cases import CASE_IDS
 from local_runtime.pipeline import run_case
 
@@ -51,11 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {case} | {r['status']} | {r['wall_seconds']} | {states} |")
     text = "\n".join(lines) + "\n"
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pipelines.md").write_text(text)
-    (RESULTS / "pipelines.json").write_text(
-        json.dumps({"total_seconds": total, "cases": results}, indent=2) + "\n"
-    )
+    publish("pipelines", text, {"total_seconds": total, "cases": results})
     return 0 if all(r["status"] == "SUCCEEDED" for r in results.values()) else 1
 
 
