@@ -204,7 +204,7 @@ def run_case(
     run.states = [{"state": s.name, "seconds": s.seconds, "failed": s.failed} for s in spans]
     data = report.ReportData(
         case_id, name, run.status, duration, run.error, run.cause, run.metrics, run.endpoint, spans,
-        report.collect_plots(s3.root, run_dirs),
+        report.collect_plots(s3.root, run_dirs), timeline.gate_figures(result.events),
     )  # fmt: skip
     run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
     return run

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local_runtime.timeline import StateSpan
+from local_runtime.timeline import GateFigures, StateSpan
 
 
 @dataclass
@@ -26,6 +26,7 @@ class ReportData:
     endpoint: dict[str, Any] | None
     spans: list[StateSpan]
     plots: list[tuple[str, bytes]] = field(default_factory=list)
+    gate: GateFigures | None = None
 
 
 def collect_plots(s3_root: Path, run_dirs: Iterable[Path]) -> list[tuple[str, bytes]]:
@@ -54,6 +55,30 @@ def _pngs_in_tar(path: Path, rel: str) -> Iterable[tuple[str, bytes]]:
 
 def _row(*cells: object) -> str:
     return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
+
+
+def _figure(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "—"
+
+
+def gate_panel(gate: GateFigures | None, error: str | None) -> str:
+    """Candidate, threshold, baseline (and the bar it sets), live model and the decision, side by side."""
+    if gate is None:
+        return "<p>the gate was not reached</p>"
+    m = gate.metric
+    baseline = f"{m['baseline']} {_figure(m.get('baseline_value'))}" if m.get("baseline") else "none"
+    bar = f"{_figure(m.get('bar'))} (margin {m.get('margin')})" if m.get("baseline") else "—"
+    decision = (
+        "failed" if error == "QualityGateFailed" else "passed" if error is None else "passed (later failure)"
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("metric", "candidate", "threshold", "baseline", "bar", "live model", "decision")
+    )
+    return "<table class='gate'><tr>" + head + "</tr>" + _row(
+        m.get("name"), _figure(m.get("value")), _figure(m.get("threshold")), baseline, bar,
+        _figure(gate.live) if gate.live is not None else "none deployed", decision,
+    ) + "</table>"  # fmt: skip
 
 
 def render(data: ReportData) -> str:
@@ -86,6 +111,7 @@ def render(data: ReportData) -> str:
 <p>Execution <code>{html.escape(data.execution)}</code> —
 <b class="{html.escape(data.status)}">{html.escape(outcome)}</b> in {data.duration_s:.1f} s</p>
 <h2>State timeline</h2><table><tr><th>state</th><th>time</th><th>result</th><th></th></tr>{timeline}</table>
+<h2>Quality gate</h2>{gate_panel(data.gate, data.error)}
 <h2>Metrics</h2><table>{metrics or "<tr><td>none recorded</td></tr>"}</table>
 <h2>Deployment</h2><pre>{endpoint}</pre>
 <h2>Plots</h2>{plots or "<p>none</p>"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,3 +43,29 @@ def spans(events: list[dict[str, Any]]) -> list[StateSpan]:
             if visit is not None:
                 visit["failed"] = True
     return [StateSpan(**v) for v in visits]
+
+
+@dataclass(frozen=True)
+class GateFigures:
+    """What the quality gate compared (its `$.gate.metric`), and the live model's figure if any."""
+
+    metric: dict[str, Any]
+    live: float | None
+
+
+def gate_figures(events: list[dict[str, Any]]) -> GateFigures | None:
+    """From the output of the last state that left the gate's figures in the execution's state."""
+    for event in reversed(events):
+        details = event.get("stateExitedEventDetails")
+        if not details:
+            continue
+        try:
+            state = json.loads(details.get("output") or "{}")
+        except json.JSONDecodeError:
+            continue
+        metric = (state.get("gate") or {}).get("metric") if isinstance(state, dict) else None
+        if isinstance(metric, dict) and "value" in metric:
+            record = ((state.get("deployed") or {}).get("document") or {}).get("metric") or {}
+            live = record.get("value") if record.get("name") == metric.get("name") else None
+            return GateFigures(metric, live if isinstance(live, int | float) else None)
+    return None

@@ -40,6 +40,7 @@ class Quick:
     hyperparameters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # step -> values
     untuned: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # step -> fixed values
     gate_threshold: float | None = None  # a quick model may not meet the real gate
+    gate_baseline: bool = True  # False: nor beat the gate's baseline
     max_tuning_jobs: int = 2
 
 

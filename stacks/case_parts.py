@@ -116,6 +116,14 @@ class TransformStep:
     input: str
     output: str
     instance_type: str = "ml.m5.large"
+    content_type: str = "text/csv"
+    accept: str = "application/jsonlines"
+    # SingleRecord sends one record (line) per request: DeepAR forecasts one series per line.
+    batch_strategy: str = "MultiRecord"
+
+    def __post_init__(self) -> None:
+        if self.batch_strategy not in ("MultiRecord", "SingleRecord"):
+            raise ValueError(f"transform {self.name}: batch_strategy must be MultiRecord or SingleRecord")
 
 
 Step = ProcessingStep | TrainingStep | TransformStep
@@ -123,12 +131,33 @@ Step = ProcessingStep | TrainingStep | TransformStep
 
 @dataclass(frozen=True)
 class QualityGate:
-    """`step` is a training step (its final metrics) or a processing step writing evaluation.json."""
+    """`step` is a training step (its final metrics) or a processing step writing evaluation.json.
+
+    With a `baseline` (a model the step scores beside the candidate, e.g. `naive_last_30`), the
+    candidate must also beat that baseline's figure by `margin`. The step receives these settings as
+    `--gate-*` arguments and writes the bar into evaluation.json (ml_code/common/gate.py), because
+    Step Functions cannot add decimals; so a baseline needs a processing step.
+    """
 
     step: str
     metric: str
     direction: Direction
     threshold: float
+    baseline: str | None = None
+    margin: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.margin < 0 or (self.margin and not self.baseline):
+            raise ValueError(f"gate {self.metric}: margin must be >= 0, and set only with a baseline")
+
+    def arguments(self) -> tuple[str, ...]:
+        """What the gate's processing step is started with (none when there is no baseline)."""
+        if self.baseline is None:
+            return ()
+        return (
+            "--gate-metric", self.metric, "--gate-baseline", self.baseline,
+            "--gate-margin", f"{self.margin:g}", "--gate-direction", self.direction.value,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ class CaseStudy:
         gate_step = known.get(self.gate.step)
         if isinstance(gate_step, TransformStep) or gate_step is None:
             raise ValueError(f"{self.id}: gate step {self.gate.step!r} must be a training or processing step")
+        if self.gate.baseline and not isinstance(gate_step, ProcessingStep):
+            raise ValueError(f"{self.id}: a gate with a baseline needs a processing step to score it")
         if isinstance(gate_step, ProcessingStep) and "evaluation" not in gate_step.outputs:
             raise ValueError(f"{self.id}: gate step {self.gate.step!r} has no `evaluation` output")
         reported = isinstance(gate_step, TrainingStep) and gate_step.algorithm.metric_definitions
@@ -98,6 +100,10 @@ class CaseStudy:
     @property
     def raw_prefix(self) -> str:
         return self.raw_data_prefix or f"{self.id}/raw/"
+
+    def arguments(self, step: ProcessingStep) -> tuple[str, ...]:
+        """The processing job's arguments: the step's own, and the gate's when it gates on the step."""
+        return step.arguments + (self.gate.arguments() if step.name == self.gate.step else ())
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)

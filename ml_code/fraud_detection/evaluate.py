@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ml_code.builtin._csv import read_feature_csv
-from ml_code.common import io, metrics, sm_env
+from ml_code.common import gate, io, metrics, sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import InputError
 from ml_code.fraud_detection import baselines, plots
@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         help="fit the logistic-regression baseline on inputs train, validation",
     )
     parser.add_argument("--target-recall", type=float, default=0.9, help="the baseline's operating point")
+    gate.add_arguments(parser)
     args = parser.parse_args(argv)
+    bar = gate.from_arguments(parser, args)
     dirs = sm_env.ProcessingDirs(args.input_dir, args.output_dir)
     y = read_labels(dirs.input("test"))
     pred_path = io.single_file(dirs.input("predictions"), ("*.out", "*.jsonl", "*.jsonlines"))
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             train, validation, test, weights, args.target_recall
         )
     result["baselines"] = scored
+    gate.attach(result, bar)
     write_report(y, scores, result, dirs.output("report"))
     io.write_json(dirs.output("evaluation") / "evaluation.json", result)
     print(json.dumps(result["metrics"], indent=2))

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.metrics import silhouette_score
 
 from ml_code.builtin._csv import read_feature_csv
-from ml_code.common import io, sm_env
+from ml_code.common import gate, io, sm_env
 from ml_code.common.entry import entry_point
 from ml_code.common.errors import InputError
 from ml_code.population_segmentation import plots
@@ -78,7 +78,7 @@ def random_silhouette(components: np.ndarray, k: int, seeds: int = RANDOM_SEEDS)
     return float(np.mean(scores))
 
 
-def evaluate(dirs: sm_env.ProcessingDirs) -> dict[str, Any]:
+def evaluate(dirs: sm_env.ProcessingDirs, bar: gate.BaselineBar | None = None) -> dict[str, Any]:
     meta = dirs.input("meta")
     features = _read_json(meta / "features.json", ("features",))["features"]
     variance = _read_json(
@@ -131,6 +131,7 @@ def evaluate(dirs: sm_env.ProcessingDirs) -> dict[str, Any]:
     plots.heat_map(
         makeup, "Cluster makeup: mean component", report_dir / "cluster_components.png", diverging=True
     )
+    gate.attach(report, bar)
     io.write_json(dirs.output("evaluation") / "evaluation.json", report)
     return report
 
@@ -144,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         "--input-dir", action="append", help="NAME=PATH: meta, scaled, components, assignments, variance"
     )
     parser.add_argument("--output-dir", action="append", help="NAME=PATH: evaluation, clusters, report")
+    gate.add_arguments(parser)
     args = parser.parse_args(argv)
-    report = evaluate(sm_env.ProcessingDirs(args.input_dir, args.output_dir))
+    bar = gate.from_arguments(parser, args)
+    report = evaluate(sm_env.ProcessingDirs(args.input_dir, args.output_dir), bar)
     print(
         f"evaluate: {json.dumps(report['metrics'])}, cluster sizes {list(report['cluster_sizes'].values())}"
     )

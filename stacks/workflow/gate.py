@@ -1,6 +1,7 @@
-"""The quality gate: read the candidate's metric, compare it with the threshold and with the model
-currently deployed (the deployment record in S3), and fail as `QualityGateFailed` with the figures
-in the cause when the candidate is not good enough."""
+"""The quality gate: read the candidate's metric, compare it with the threshold, with its baseline's
+bar (when the case names a baseline) and with the model currently deployed (the deployment record in
+S3), and fail as `QualityGateFailed` with the figures in the cause when the candidate is not good
+enough."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from stacks.workflow.s3_json import read_json
 GATE_FAILED = "QualityGateFailed"
 METRIC = "$.gate.metric"  # {"name", "value", "threshold"}
 DEPLOYED = "$.deployed.document"  # the deployment record, when one exists
+BAR_DOCUMENT = "$.gate.evaluation.document.gate"  # evaluation.json's `gate` block
 
 
 class QualityGate(sfn.StateMachineFragment):
@@ -29,41 +31,51 @@ class QualityGate(sfn.StateMachineFragment):
         ctx = replace(ctx, scope=self)
         self.passed = sfn.Pass(self, "QualityGatePassed", result_path=sfn.JsonPath.DISCARD)
         start, last, value_path = _read_metric(ctx)
-        pick = sfn.Pass(
-            self,
-            "PickMetric",
-            parameters={
-                "name": gate.metric,
-                "value": sfn.JsonPath.number_at(value_path),
-                "threshold": gate.threshold,
-            },
-            result_path=METRIC,
-        )
+        figures: dict[str, Any] = {
+            "name": gate.metric,
+            "value": sfn.JsonPath.number_at(value_path),
+            "threshold": gate.threshold,
+        }
+        if gate.baseline:  # the bar the evaluation step wrote (ml_code/common/gate.py)
+            figures.update(
+                baseline=gate.baseline,
+                margin=gate.margin,
+                baseline_value=sfn.JsonPath.number_at(f"{BAR_DOCUMENT}.baseline_value"),
+                bar=sfn.JsonPath.number_at(f"{BAR_DOCUMENT}.bar"),
+            )
+        pick = sfn.Pass(self, "PickMetric", parameters=figures, result_path=METRIC)
         missing = failure_pass(
             self,
             "MetricMissing",
             GATE_FAILED,
-            f"metric {gate.metric} was not reported by {gate.step} in {{}}",
+            f"metric {gate.metric}{' or its baseline bar' if gate.baseline else ''} was not reported by "
+            f"{gate.step} in {{}}",
             f"{RUN}.execution",
         )
+        # every cause names the candidate, the threshold and (when the gate has one) the baseline
+        context, context_paths = ("", ()) if not gate.baseline else (
+            f"; baseline {gate.baseline} {{}}, bar {{}}", (f"{METRIC}.baseline_value", f"{METRIC}.bar")
+        )  # fmt: skip
         below = failure_pass(
             self,
             "BelowThreshold",
             GATE_FAILED,
-            f"{gate.metric} {{}} does not meet the threshold {{}}",
+            f"{gate.metric} {{}} does not meet the threshold {{}}{context}",
             f"{METRIC}.value",
             f"{METRIC}.threshold",
+            *context_paths,
         )
         worse = failure_pass(
             self,
             "WorseThanDeployed",
             GATE_FAILED,
-            f"{gate.metric} {{}} is worse than the deployed model ({{}})",
+            f"{gate.metric} {{}} is worse than the deployed model ({{}}); threshold {{}}{context}",
             f"{METRIC}.value",
             f"{DEPLOYED}.metric.value",
+            f"{METRIC}.threshold",
+            *context_paths,
         )
-        for fail in (missing, below, worse):
-            fail.next(ctx.on_failure)
+        failures = [missing, below, worse]
         read_deployed = read_json(
             ctx,
             "ReadDeploymentRecord",
@@ -85,14 +97,35 @@ class QualityGate(sfn.StateMachineFragment):
             .when(better[1](f"{METRIC}.value", f"{DEPLOYED}.metric.value"), self.passed)
             .otherwise(worse)
         )
+        after_threshold: sfn.IChainable = read_deployed.next(compare)
+        if gate.baseline:
+            weak = failure_pass(
+                self,
+                "NotBetterThanBaseline",
+                GATE_FAILED,
+                f"{gate.metric} {{}} does not beat the baseline {gate.baseline} ({{}}) by {gate.margin:g}: "
+                f"the bar is {{}}; threshold {{}}",
+                f"{METRIC}.value",
+                f"{METRIC}.baseline_value",
+                f"{METRIC}.bar",
+                f"{METRIC}.threshold",
+            )
+            failures.append(weak)
+            after_threshold = (
+                sfn.Choice(self, "BeatsBaseline")
+                .when(better[1](f"{METRIC}.value", f"{METRIC}.bar"), after_threshold)
+                .otherwise(weak)
+            )
+        for fail in failures:
+            fail.next(ctx.on_failure)
         threshold = (
             sfn.Choice(self, "MeetsThreshold")
-            .when(better[0](f"{METRIC}.value", gate.threshold), read_deployed.next(compare))
+            .when(better[0](f"{METRIC}.value", gate.threshold), after_threshold)
             .otherwise(below)
         )
         reported = (
             sfn.Choice(self, "MetricReported")
-            .when(_reported(value_path), pick.next(threshold))
+            .when(_reported(value_path, baseline=bool(gate.baseline)), pick.next(threshold))
             .otherwise(missing)
         )
         self._start: sfn.State = start
@@ -143,11 +176,15 @@ def _read_metric(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass | tasks.Call
     return gather, find, "$.gate.reported.values[0]"
 
 
-def _reported(value_path: str) -> sfn.Condition:
-    """evaluation.json: the key is there; training metrics: the first match is not the fallback."""
+def _reported(value_path: str, *, baseline: bool) -> sfn.Condition:
+    """evaluation.json: the key is there (and the bar, with a baseline); training metrics: the first
+    match is not the fallback."""
     if value_path.startswith("$.gate.reported"):
         return sfn.Condition.is_numeric(value_path)
-    return sfn.Condition.is_present(value_path)
+    present = sfn.Condition.is_present(value_path)
+    if baseline:
+        return sfn.Condition.and_(present, sfn.Condition.is_numeric(f"{BAR_DOCUMENT}.bar"))
+    return present
 
 
 def member(path: str, key: str) -> str:

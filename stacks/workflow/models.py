@@ -12,10 +12,6 @@ from stacks.case_parts import TrainingStep, TransformStep
 from stacks.workflow.context import WorkflowContext, data_uri, step_path, title, unique_name
 from stacks.workflow.sagemaker_tasks import MODEL, TRANSFORM, sagemaker_state
 
-# Batch transform writes one JSON line per CSV line, the format ml_code's steps read back.
-TRANSFORM_CONTENT_TYPE = "text/csv"
-TRANSFORM_ACCEPT = "application/jsonlines"
-
 
 def model_state(ctx: WorkflowContext, step: TrainingStep) -> sfn.CustomState:
     prefix = naming.job_prefix(ctx.case, f"{step.name}-m")
@@ -58,12 +54,12 @@ def transform_state(ctx: WorkflowContext, step: TransformStep) -> sfn.CustomStat
         "ModelName.$": model_name_path(step.model_step),
         "TransformInput": {
             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": data_uri(step.input)}},
-            "ContentType": TRANSFORM_CONTENT_TYPE,
+            "ContentType": step.content_type,
             "SplitType": "Line",
         },
         "TransformOutput": {
             "S3OutputPath.$": data_uri(f"{step.name}/{step.output}"),
-            "Accept": TRANSFORM_ACCEPT,
+            "Accept": step.accept,
             "AssembleWith": "Line",
             "KmsKeyId": ctx.key.key_arn,
         },
@@ -72,7 +68,7 @@ def transform_state(ctx: WorkflowContext, step: TransformStep) -> sfn.CustomStat
             "InstanceType": step.instance_type,
             "VolumeKmsKeyId": ctx.key.key_arn,
         },
-        "BatchStrategy": "MultiRecord",
+        "BatchStrategy": step.batch_strategy,
     }
     return sagemaker_state(
         ctx,

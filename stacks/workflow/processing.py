@@ -22,7 +22,7 @@ CODE_DIR = "/opt/ml/processing/input/code"
 
 def processing_state(ctx: WorkflowContext, step: ProcessingStep) -> sfn.CustomState:
     prefix = naming.job_prefix(ctx.case, step.name)
-    command = " ".join(["python3", "-m", step.module, *map(shlex.quote, step.arguments)])
+    command = " ".join(["python3", "-m", step.module, *map(shlex.quote, ctx.case.arguments(step))])
     inputs = [_input("code", ctx.code_uri, CODE_DIR, literal=True)] + [
         _input(name, data_uri(ref), f"/opt/ml/processing/input/{name}") for name, ref in step.inputs.items()
     ]

@@ -1,8 +1,8 @@
 """The real CDK app with each case's quick settings (`case.local.quick`), synthesized for the
 end-to-end local runs.
 
-Only hyperparameters, tuning budgets and (where a quick model cannot meet it) the gate's threshold
-change; the state machines, the ml_code and the local runtime are the ones `make run` uses.
+Only hyperparameters, tuning budgets and (where a quick model cannot meet them) the gate's threshold
+and baseline change; the state machines, the ml_code and the local runtime are the ones `make run` uses.
 """
 
 from __future__ import annotations
@@ -33,8 +33,13 @@ def fast(case: CaseStudy, **changes: object) -> CaseStudy:
                 hyperparameters, tuning = {**hyperparameters, **quick.untuned[step.name]}, None
             step = dataclasses.replace(step, hyperparameters=hyperparameters, tuning=tuning)
         steps.append(step)
-    if quick.gate_threshold is not None and "gate" not in changes:
-        changes["gate"] = dataclasses.replace(case.gate, threshold=quick.gate_threshold)
+    if "gate" not in changes:
+        gate = case.gate
+        if quick.gate_threshold is not None:
+            gate = dataclasses.replace(gate, threshold=quick.gate_threshold)
+        if not quick.gate_baseline:
+            gate = dataclasses.replace(gate, baseline=None, margin=0.0)
+        changes["gate"] = gate
     return dataclasses.replace(case, steps=tuple(steps), **changes)  # type: ignore[arg-type]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -71,3 +72,58 @@ def test_report_shows_outcome_metrics_and_plots(tmp_path: Path) -> None:
     assert "RolledBack" in html and "alarm fired" in html
     assert "test:accuracy" in html and "0.9300" in html
     assert html.count("<img") == 1 and "&quot;live_config&quot;: &quot;old&quot;" in html
+
+
+def _exited(name: str, state: dict[str, object]) -> dict[str, object]:
+    return {
+        "type": "PassStateExited",
+        "timestamp": "2026-11-24T01:00:06+00:00",
+        "stateExitedEventDetails": {"name": name, "output": json.dumps(state)},
+    }
+
+
+GATE = {
+    "name": "test:RMSE", "value": 0.38, "threshold": 0.5,
+    "baseline": "naive_last_30", "margin": 0.01, "baseline_value": 0.34, "bar": 0.33,
+}  # fmt: skip
+
+
+def test_the_gate_figures_are_the_last_the_execution_held() -> None:
+    events = [
+        *EVENTS,
+        _exited("PickMetric", {"gate": {"metric": {**GATE, "value": 0.5}}}),
+        _exited(
+            "ReadDeploymentRecord",
+            {
+                "gate": {"metric": GATE},
+                "deployed": {"document": {"metric": {"name": "test:RMSE", "value": 0.31}}},
+            },
+        ),
+        {"type": "ExecutionFailed", "timestamp": "2026-11-24T01:00:07+00:00"},
+    ]
+    figures = timeline.gate_figures(events)
+    assert figures is not None and figures.metric == GATE and figures.live == 0.31
+    other = {"deployed": {"document": {"metric": {"name": "mape", "value": 3.0}}}, "gate": {"metric": GATE}}
+    assert timeline.gate_figures([_exited("X", other)]).live is None  # type: ignore[union-attr]
+    assert timeline.gate_figures(EVENTS) is None
+
+
+def test_the_gate_panel_puts_candidate_threshold_baseline_and_live_model_side_by_side(tmp_path: Path) -> None:
+    data = report.ReportData(
+        "power-forecasting", "run-1", "FAILED", 5.0, "QualityGateFailed", "does not beat", {}, None,
+        timeline.spans(EVENTS), gate=timeline.GateFigures(GATE, 0.31),
+    )  # fmt: skip
+    html = report.write(data, tmp_path / "r.html").read_text()
+    row = html.split("<table class='gate'>")[1].split("</table>")[0]
+    for cell in (
+        "test:RMSE",
+        "0.3800",
+        "0.5000",
+        "naive_last_30 0.3400",
+        "0.3300 (margin 0.01)",
+        "0.3100",
+        "failed",
+    ):
+        assert f"<td>{cell}</td>" in row, cell
+    unreached = report.ReportData("c", "r", "FAILED", 1.0, "StepFailed", "x", {}, None, [])
+    assert "the gate was not reached" in report.render(unreached)

@@ -54,12 +54,20 @@ def test_population_pca_then_kmeans(synthesized: Synthesized) -> None:
     assert evaluate["variance"] == "States.Format('{}select/meta/', $.run.prefix)"
     assert s["MeetsThreshold"]["Choices"][0] == {
         "Variable": "$.gate.metric.value",
-        "NumericGreaterThanEquals": 0.75,
+        "NumericGreaterThanEquals": 0.15,
+        "Next": "BeatsBaseline",
+    }
+    assert s["BeatsBaseline"]["Choices"][0] == {
+        "Variable": "$.gate.metric.value",
+        "NumericGreaterThanEqualsPath": "$.gate.metric.bar",
         "Next": "ReadDeploymentRecord",
     }
-    assert (
-        s["PickMetric"]["Parameters"]["value.$"]
-        == "$.gate.evaluation.document.metrics.explained_variance_top_k"
+    assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics.silhouette"
+    assert s["PickMetric"]["Parameters"]["bar.$"] == "$.gate.evaluation.document.gate.bar"
+    command = s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"][2]
+    assert command.endswith(
+        "--gate-metric silhouette --gate-baseline random_assignment --gate-margin 0.1"
+        " --gate-direction Maximize"
     )
 
 
@@ -135,10 +143,20 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
         "learning_rate": "0.001",
         "early_stopping_patience": "10",
     }
-    assert [c["ChannelName"] for c in params["InputDataConfig"]] == ["train", "test"]
+    assert [c["ChannelName"] for c in params["InputDataConfig"]] == ["train"]
     assert {c["ContentType"] for c in params["InputDataConfig"]} == {"application/jsonlines"}
     assert "/forecasting-deepar:1" in params["AlgorithmSpecification"]["TrainingImage"]
+    # the deployed model forecasts the test windows in a batch transform, one series per request
+    forecast = s["Forecast"]["Parameters"]
+    assert forecast["TransformInput"]["ContentType"] == "application/jsonlines"
+    assert forecast["TransformOutput"]["Accept"] == "application/jsonlines"
+    assert forecast["BatchStrategy"] == "SingleRecord"
+    command = s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"][2]
+    assert "ml_code.power_forecasting.evaluate --prediction-length 30 --gate-metric test:RMSE" in command
+    assert command.endswith("--gate-baseline naive_last_30 --gate-margin 0.01 --gate-direction Minimize")
     assert s["MeetsThreshold"]["Choices"][0]["NumericLessThanEquals"] == 0.5
+    assert s["BeatsBaseline"]["Choices"][0]["NumericLessThanEqualsPath"] == "$.gate.metric.bar"
+    assert s["BeatsBaseline"]["Default"] == "NotBetterThanBaseline"
     compare = s["BetterThanDeployed"]["Choices"]
     assert compare[0] == {
         "Variable": "$.deployed.document.metric.value",
@@ -148,9 +166,10 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
     assert compare[1]["Not"] == {"Variable": "$.deployed.document.metric.name", "StringEquals": "test:RMSE"}
     assert compare[2]["NumericLessThanEqualsPath"] == "$.deployed.document.metric.value"
     assert s["BetterThanDeployed"]["Default"] == "WorseThanDeployed"
-    assert s["ReadMetric"]["Parameters"] == {
-        "reported.$": "$.steps.deepar.training",
-        "fallback": [{"MetricName": "test:RMSE", "Value": "not reported"}],
-    }
-    assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.reported.values[0]"
-    assert s["MetricReported"]["Choices"][0]["IsNumeric"] is True
+    assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics['test:RMSE']"
+    cause = s["NotBetterThanBaseline"]["Parameters"]["Cause.$"]
+    assert cause == (
+        "States.Format('test:RMSE {} does not beat the baseline naive_last_30 ({}) by 0.01: the bar is {}; "
+        "threshold {}', $.gate.metric.value, $.gate.metric.baseline_value, $.gate.metric.bar, "
+        "$.gate.metric.threshold)"
+    )

@@ -38,7 +38,9 @@ def test_seed_defaults() -> None:
         kmeans.hyperparameters["k"],
         kmeans.hyperparameters["feature_dim"],
     ) == ("33", "8", "7")
-    assert POWER_FORECASTING.gate == QualityGate("deepar", "test:RMSE", Direction.MINIMIZE, 0.5)
+    assert POWER_FORECASTING.gate == QualityGate(
+        "evaluate", "test:RMSE", Direction.MINIMIZE, 0.5, baseline="naive_last_30", margin=0.01
+    )
     assert all(c.endpoint.instance_count == 2 and c.endpoint.canary_instances == 1 for c in ALL)
 
 
@@ -53,6 +55,10 @@ def _case(**changes: object) -> CaseStudy:
         ({"raw_data_prefix": "power/raw"}, "must end with"),
         ({"steps": POWER_FORECASTING.steps[1:]}, "first step must be the preprocessing"),
         ({"gate": QualityGate("nope", "x", Direction.MAXIMIZE, 1)}, "gate step"),
+        (
+            {"gate": QualityGate("deepar", "test:RMSE", Direction.MINIMIZE, 1, baseline="naive_last_30")},
+            "needs a processing step",
+        ),
         ({"endpoint": EndpointSpec(model_step="preprocess")}, "endpoint model_step"),
         (
             {"steps": (*POWER_FORECASTING.steps, TransformStep("tt", "deepar", "preprocess/nope", "out"))},
@@ -95,3 +101,19 @@ def test_script_mode_gate_metric_must_be_parsed_from_the_logs() -> None:
 def test_raw_data_prefix_defaults_to_the_case_id() -> None:
     assert POWER_FORECASTING.raw_prefix == "power-forecasting/raw/"
     assert _case(raw_data_prefix="shared/uci/").raw_prefix == "shared/uci/"
+
+
+@pytest.mark.parametrize("changes", [{"margin": -0.1, "baseline": "b"}, {"margin": 0.1}])
+def test_a_gate_margin_is_positive_and_needs_a_baseline(changes: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="margin"):
+        QualityGate("evaluate", "m", Direction.MAXIMIZE, 1, **changes)  # type: ignore[arg-type]
+
+
+def test_the_gate_step_receives_the_gate_settings() -> None:
+    evaluate, preprocess = POWER_FORECASTING.step("evaluate"), POWER_FORECASTING.step("preprocess")
+    assert isinstance(evaluate, ProcessingStep) and isinstance(preprocess, ProcessingStep)
+    assert POWER_FORECASTING.arguments(evaluate)[-8:] == (
+        "--gate-metric", "test:RMSE", "--gate-baseline", "naive_last_30",
+        "--gate-margin", "0.01", "--gate-direction", "Minimize",
+    )  # fmt: skip
+    assert POWER_FORECASTING.arguments(preprocess) == preprocess.arguments

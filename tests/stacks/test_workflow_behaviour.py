@@ -20,6 +20,9 @@ def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, os.environ.get(name, "testing"))
 
 
+NAIVE = {"baseline_value": 0.34, "bar": 0.33}  # evaluation.json's gate block: naive_last_30, margin 0.01
+
+
 def power(
     rmse: float, *, record: Any = NO_RECORD, endpoint: Any = NOT_FOUND, live: str = "power-ec-0123456789ab"
 ) -> dict[str, Any]:
@@ -27,14 +30,12 @@ def power(
         "TrainDeepar": {
             "TrainingJobName": "power-deepar-1",
             "ModelArtifacts": {"S3ModelArtifacts": "s3://a/model.tar.gz"},
-            "FinalMetricDataList": [
-                {"MetricName": "train:loss", "Value": 1.0},
-                {"MetricName": "test:RMSE", "Value": rmse},
-            ],
+            "FinalMetricDataList": [{"MetricName": "train:loss", "Value": 1.0}],
         },
         "CreateModelDeepar": {
             "ModelArn": "arn:aws:sagemaker:us-east-1:111111111111:model/power-deepar-m-0123456789ab"
         },
+        "ReadEvaluation": {"document": {"metrics": {"test:RMSE": rmse}, "gate": NAIVE}},
         "ReadDeploymentRecord": record,
         "CreateEndpointConfig": {"EndpointConfigArn": CONFIG_ARN},
         "FindEndpoint": endpoint,
@@ -49,7 +50,9 @@ def deployed(rmse: float, metric: str = "test:RMSE") -> dict[str, Any]:
 def test_below_threshold_fails_with_the_figures(synthesized: Synthesized) -> None:
     run = execute(stub(synthesized.definition("PowerForecasting"), power(0.7)))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
-    assert run["cause"] == "test:RMSE 0.7 does not meet the threshold 0.5"
+    assert run["cause"] == (
+        "test:RMSE 0.7 does not meet the threshold 0.5; baseline naive_last_30 0.34, bar 0.33"
+    )
     assert run["entered"][-3:] == ["NotifyFailure", "ReservedErrorName", "PipelineFailed"]
 
 
@@ -60,7 +63,14 @@ def test_first_deployment_creates_the_endpoint_and_writes_the_record(synthesized
     record = run["output"]["record"]
     assert record["endpoint_config_name"] == "power-ec-0123456789ab"
     assert record["model_name"] == "power-deepar-m-0123456789ab"
-    assert record["metric"] == {"name": "test:RMSE", "value": 0.3, "threshold": 0.5}
+    assert record["metric"] == {
+        "name": "test:RMSE",
+        "value": 0.3,
+        "threshold": 0.5,
+        "baseline": "naive_last_30",
+        "margin": 0.01,
+        **NAIVE,
+    }
     assert run["entered"][-2:] == ["WriteDeploymentRecord", "Deployed"]
 
 
@@ -71,30 +81,43 @@ def test_a_rollback_never_looks_like_success(synthesized: Synthesized) -> None:
     assert "power-ec-previous00000" in run["cause"] and "UpdateEndpoint" in run["entered"]
 
 
-def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.45, record=deployed(0.3))))
+def test_not_beating_the_baseline_by_the_margin_fails_with_all_figures(synthesized: Synthesized) -> None:
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.335)))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
-    assert run["cause"] == "test:RMSE 0.45 is worse than the deployed model (0.3)"
+    assert run["cause"] == (
+        "test:RMSE 0.335 does not beat the baseline naive_last_30 (0.34) by 0.01: "
+        "the bar is 0.33; threshold 0.5"
+    )
+    assert "ReadDeploymentRecord" not in run["entered"]
+
+
+def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized) -> None:
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.32, record=deployed(0.3))))
+    assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
+    assert run["cause"] == (
+        "test:RMSE 0.32 is worse than the deployed model (0.3); threshold 0.5; "
+        "baseline naive_last_30 0.34, bar 0.33"
+    )
     assert "CreateEndpointConfig" not in run["entered"]
 
 
 def test_a_record_of_another_metric_does_not_block(synthesized: Synthesized) -> None:
     run = execute(
         stub(
-            synthesized.definition("PowerForecasting"), power(0.45, record=deployed(0.1, "mape"), endpoint={})
+            synthesized.definition("PowerForecasting"), power(0.32, record=deployed(0.1, "mape"), endpoint={})
         )
     )
     assert run["status"] == "SUCCEEDED" and "UpdateEndpoint" in run["entered"]
 
 
 def test_missing_metric_and_unexpected_lookup_errors_fail(synthesized: Synthesized) -> None:
-    results = power(0.3)
-    results["TrainDeepar"]["FinalMetricDataList"] = [{"MetricName": "train:loss", "Value": 1.0}]
-    run = execute(stub(synthesized.definition("PowerForecasting"), results))
-    assert (run["error"], run["cause"]) == (
-        "QualityGateFailed",
-        "metric test:RMSE was not reported by deepar in run1",
-    )
+    for document in ({"metrics": {}, "gate": NAIVE}, {"metrics": {"test:RMSE": 0.3}}):  # metric, bar
+        results = {**power(0.3), "ReadEvaluation": {"document": document}}
+        run = execute(stub(synthesized.definition("PowerForecasting"), results))
+        assert (run["error"], run["cause"]) == (
+            "QualityGateFailed",
+            "metric test:RMSE or its baseline bar was not reported by evaluate in run1",
+        )
     denied = Error(
         "SageMaker.SageMakerException", "User is not authorized to perform: sagemaker:DescribeEndpoint"
     )

@@ -48,7 +48,8 @@ def expected_order(case: CaseStudy) -> list[str]:
         else:
             order.append(title(step.name))
     gate_step = case.step(case.gate.step)
-    return order + (GATE_EVALUATION if isinstance(gate_step, ProcessingStep) else GATE_TRAINING)
+    order += GATE_EVALUATION if isinstance(gate_step, ProcessingStep) else GATE_TRAINING
+    return order + (["BeatsBaseline"] if case.gate.baseline else [])
 
 
 EXPECTED = {case.construct_id: expected_order(case) for case in ALL}
@@ -63,6 +64,7 @@ INTEGRATIONS = {  # state name prefix -> integration
     "Project": "sagemaker:createTransformJob.sync",
     "Assign": "sagemaker:createTransformJob.sync",
     "Score": "sagemaker:createTransformJob.sync",
+    "Forecast": "sagemaker:createTransformJob.sync",
     "CreateModel": "sagemaker:createModel",
     "CreateEndpointConfig": "aws-sdk:sagemaker:createEndpointConfig",  # DataCaptureConfig: not optimized
     "DeleteFailedEndpoint": "aws-sdk:sagemaker:deleteEndpoint",

@@ -47,7 +47,7 @@ def _steps(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
     assert isinstance(step, ProcessingStep)
     argv = [a for n, ref in step.inputs.items() for a in ("--input-dir", f"{n}={root / ref.split('/')[1]}")]
     argv += ["--output-dir", f"evaluation={root / 'evaluation'}", "--output-dir", f"report={root / 'report'}"]
-    assert evaluate.main([*argv, *step.arguments]) == 0
+    assert evaluate.main([*argv, *CASE.arguments(step)]) == 0
     found = dict(
         ln.removeprefix("#metric ").split("=") for ln in out.getvalue().splitlines() if "#metric" in ln
     )

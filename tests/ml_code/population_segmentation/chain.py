@@ -31,7 +31,7 @@ def _training(name: str) -> dict[str, str]:
 def _arguments(name: str) -> list[str]:
     step = CASE.step(name)
     assert isinstance(step, ProcessingStep)
-    return list(step.arguments)
+    return list(CASE.arguments(step))
 
 
 TRANSFORM_ROWS = 500  # rows per request, like batch transform's mini-batches under MaxPayloadInMB
@@ -90,7 +90,8 @@ def run(data_dir: Path, workdir: Path) -> dict[str, Any]:
     inputs = {"meta": pre / "meta", "scaled": pre / "train", "components": sel / "train",
               "assignments": workdir / "assignments", "variance": sel / "meta"}  # fmt: skip
     outputs = {"evaluation": ev / "evaluation", "clusters": ev / "clusters", "report": ev / "report"}
-    _check(evaluate.main(_dirs("--input-dir", inputs) + _dirs("--output-dir", outputs)), "evaluate")
+    argv = [*_arguments("evaluate"), *_dirs("--input-dir", inputs), *_dirs("--output-dir", outputs)]
+    _check(evaluate.main(argv), "evaluate")
     report = json.loads((ev / "evaluation" / "evaluation.json").read_text())
     return {
         "explained_variance_top_k": report["metrics"]["explained_variance_top_k"],

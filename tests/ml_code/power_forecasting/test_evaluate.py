@@ -77,3 +77,63 @@ def test_forecast_bands_plot(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
     with pytest.raises(ValueError):
         plots.forecast_bands([], [], tmp_path / "none.png")
+
+
+def _step_inputs(root: Path, forecasts: list[dict[str, object]]) -> list[str]:
+    """The evaluate step's input folders: the seed's test series and a transform output."""
+    (root / "test").mkdir(parents=True)
+    (root / "test" / "test.json").write_text((DATA / "deepar_udacity" / "test.json").read_text())
+    (root / "forecasts").mkdir()
+    (root / "forecasts" / "train.json.out").write_text("".join(json.dumps(f) + "\n" for f in forecasts))
+    return [
+        *("--input-dir", f"test={root / 'test'}", "--input-dir", f"forecasts={root / 'forecasts'}"),
+        *("--output-dir", f"evaluation={root / 'evaluation'}", "--output-dir", f"report={root / 'report'}"),
+    ]
+
+
+def _exact(target: list[float]) -> dict[str, object]:
+    """A batch-transform record forecasting the window exactly."""
+    return {"mean": target[-30:], "quantiles": {str(q): target[-30:] for q in QUANTILES}}
+
+
+def test_the_step_scores_forecasts_and_baselines_alike_and_writes_the_bar(tmp_path: Path) -> None:
+    argv = _step_inputs(tmp_path, [_exact(t) for t in _seed_test()])
+    gate = ("--gate-metric", "test:RMSE", "--gate-baseline", "naive_last_30", "--gate-margin", "0.01")
+    assert evaluate.main([*argv, "--prediction-length", "30", *gate, "--gate-direction", "Minimize"]) == 0
+    result = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    assert result["metrics"]["test:RMSE"] == 0 and result["metrics"]["test:mean_wQuantileLoss"] == 0
+    naive = result["baselines"]["naive_last_30"]
+    assert naive["test:RMSE"] == pytest.approx(0.33971, abs=1e-5)  # as test_naive_baseline_... above
+    assert naive["test:mean_wQuantileLoss"] == pytest.approx(0.18320, abs=1e-5)
+    seasonal = evaluate.score(
+        [evaluate.naive_window(t, 30, QUANTILES, seasonal=True) for t in _seed_test()], QUANTILES
+    )
+    assert result["baselines"]["seasonal_naive"]["test:RMSE"] == pytest.approx(seasonal["RMSE"])
+    assert result["gate"]["bar"] == pytest.approx(0.33971 - 0.01, abs=1e-5)
+    assert [w["start"][:10] for w in result["windows"]] == ["2007-12-02", "2008-12-02", "2009-12-02"]
+    assert (tmp_path / "report" / "forecast_bands.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_seasonal_naive_repeats_the_last_week() -> None:
+    history = np.arange(10.0)  # last week: 3..9
+    assert evaluate.seasonal_naive_forecast(history, 9).tolist() == [3, 4, 5, 6, 7, 8, 9, 3, 4]
+    with pytest.raises(ValueError, match="shorter than a season"):
+        evaluate.seasonal_naive_forecast(np.arange(3.0), 5)
+
+
+@pytest.mark.parametrize(
+    ("forecasts", "message"),
+    [
+        (lambda ts: [_exact(t) for t in ts[:2]], "2 forecasts for 3 series"),
+        (lambda ts: [{**_exact(t), "mean": t[-29:]} for t in ts], "row 1, field 'mean, quantiles'"),
+        (lambda ts: [{"mean": t[-30:]} for t in ts], "lacks a mean or quantiles"),
+    ],
+)
+def test_bad_forecasts_are_named_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], forecasts: object, message: str
+) -> None:
+    argv = _step_inputs(tmp_path, forecasts(_seed_test()))  # type: ignore[operator]
+    assert evaluate.main(argv) == 2
+    error = capsys.readouterr().err
+    assert "train.json.out" in error and message in error
+    assert not (tmp_path / "evaluation").exists()
