@@ -162,7 +162,12 @@ class QualityGate:
 
 @dataclass(frozen=True)
 class EndpointSpec:
+    """`model_step` is the training step whose model is served; with `challengers` (other training
+    steps), the gate's evaluation step scores them all and writes `"chosen": "<step>"` into
+    evaluation.json, and the chosen model is the one deployed."""
+
     model_step: str
+    challengers: tuple[str, ...] = ()
     instance_type: str = "ml.m5.large"
     instance_count: int = 2
     canary_instances: int = 1
@@ -177,3 +182,9 @@ class EndpointSpec:
         # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-canary.html
         if not 1 <= self.canary_instances <= self.instance_count // 2:
             raise ValueError("canary_instances must be between 1 and half of instance_count")
+        if self.model_step in self.challengers or len(set(self.challengers)) != len(self.challengers):
+            raise ValueError("challengers must be distinct from each other and from model_step")
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return (self.model_step, *self.challengers)

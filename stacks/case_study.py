@@ -56,8 +56,10 @@ class CaseStudy:
         reported = isinstance(gate_step, TrainingStep) and gate_step.algorithm.metric_definitions
         if reported and self.gate.metric not in reported:
             raise ValueError(f"{self.id}: gate metric {self.gate.metric!r} is not in the metric definitions")
-        if not isinstance(known.get(self.endpoint.model_step), TrainingStep):
-            raise ValueError(f"{self.id}: endpoint model_step must name a training step")
+        if not all(isinstance(known.get(name), TrainingStep) for name in self.endpoint.candidates):
+            raise ValueError(f"{self.id}: endpoint model_step and challengers must name training steps")
+        if self.endpoint.challengers and not isinstance(gate_step, ProcessingStep):
+            raise ValueError(f"{self.id}: choosing among challengers needs a processing step at the gate")
         self._check_local(known, outputs)
 
     def _check_local(self, known: dict[str, Step], outputs: set[str]) -> None:

@@ -8,11 +8,13 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from stacks import naming
 from stacks.case_parts import TrainingStep
-from stacks.workflow.context import FAILURE, WorkflowContext, unique_name
+from stacks.workflow.context import FAILURE, RUN, WorkflowContext, failure_pass, title, unique_name
 from stacks.workflow.models import model_name_path
 from stacks.workflow.sagemaker_tasks import SERVICE_ERRORS, sagemaker_arn
 
 RELEASE = "$.release"
+MODEL = "$.model"  # {"step", "model_name"}: the model to deploy
+CHOSEN = "$.gate.evaluation.document.chosen"  # evaluation.json names the chosen candidate
 VARIANT = "AllTraffic"
 CONFIG_STEP = "ec"
 _NAME_FROM_ARN = (
@@ -24,11 +26,48 @@ def endpoint_config_prefix(ctx: WorkflowContext) -> str:
     return naming.job_prefix(ctx.case, CONFIG_STEP)
 
 
+def _use(ctx: WorkflowContext, step: str) -> sfn.Pass:
+    return sfn.Pass(
+        ctx.scope,
+        title(step, "Use"),
+        parameters={"step": step, "model_name.$": model_name_path(step)},
+        result_path=MODEL,
+    )
+
+
+def choose_model(ctx: WorkflowContext) -> tuple[sfn.State, list[sfn.Pass]]:
+    """The model to deploy: the endpoint's model step, or the candidate the evaluation chose."""
+    spec = ctx.case.endpoint
+    if not spec.challengers:
+        use = _use(ctx, spec.model_step)
+        return use, [use]
+    uses = [_use(ctx, step) for step in spec.candidates]
+    unknown = failure_pass(
+        ctx.scope,
+        "NoModelChosen",
+        "QualityGateFailed",
+        f"the evaluation chose {{}}, not one of {', '.join(spec.candidates)}",
+        CHOSEN,
+    )
+    unknown.next(ctx.on_failure)
+    # a Choice rule or States.Format on a missing path is a runtime error: test for absence first
+    missing = failure_pass(
+        ctx.scope, "ModelChoiceMissing", "QualityGateFailed", "evaluation.json of {} chose no model",
+        f"{RUN}.execution",
+    )  # fmt: skip
+    missing.next(ctx.on_failure)
+    choice = sfn.Choice(ctx.scope, "ChooseModel").when(sfn.Condition.is_not_present(CHOSEN), missing)
+    for step, use in zip(spec.candidates, uses, strict=True):
+        choice.when(sfn.Condition.string_equals(CHOSEN, step), use)
+    choice.otherwise(unknown)
+    return choice, uses
+
+
 def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:
     spec = ctx.case.endpoint
-    model_step = ctx.case.step(spec.model_step)
-    assert isinstance(model_step, TrainingStep)  # guaranteed by CaseStudy
+    assert all(isinstance(ctx.case.step(s), TrainingStep) for s in spec.candidates)  # by CaseStudy
     prefix = endpoint_config_prefix(ctx)
+    first, uses = choose_model(ctx)
     capture = {
         "EnableCapture": True,
         "InitialSamplingPercentage": 100,
@@ -53,7 +92,7 @@ def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:
             "ProductionVariants": [
                 {
                     "VariantName": VARIANT,
-                    "ModelName": sfn.JsonPath.string_at(model_name_path(spec.model_step)),
+                    "ModelName": sfn.JsonPath.string_at(f"{MODEL}.model_name"),
                     "InitialInstanceCount": spec.instance_count,
                     "InstanceType": spec.instance_type,
                     "InitialVariantWeight": 1,
@@ -73,11 +112,14 @@ def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:
         "NameRelease",
         parameters={
             "endpoint_name": naming.endpoint_name(ctx.stage, ctx.case),
-            "model_name.$": model_name_path(spec.model_step),
+            "model_step.$": f"{MODEL}.step",
+            "model_name.$": f"{MODEL}.model_name",
             # SageMaker ARNs carry the name after the first '/'; our names are lower-case already.
             "endpoint_config_name.$": _NAME_FROM_ARN.format("$.deploy.config.EndpointConfigArn"),
         },
         result_path=RELEASE,
     )
     create.next(release)
-    return create, release
+    for use in uses:
+        use.next(create)
+    return first, release

@@ -20,6 +20,7 @@ def record_states(ctx: WorkflowContext) -> sfn.Chain:
             "case_study": ctx.case.id,
             "endpoint_name.$": f"{RELEASE}.endpoint_name",
             "model_name.$": f"{RELEASE}.model_name",
+            "model_step.$": f"{RELEASE}.model_step",
             "endpoint_config_name.$": f"{RELEASE}.endpoint_config_name",
             "metric.$": METRIC,
             "time.$": "$$.State.EnteredTime",

@@ -60,6 +60,7 @@ def _case(**changes: object) -> CaseStudy:
             "needs a processing step",
         ),
         ({"endpoint": EndpointSpec(model_step="preprocess")}, "endpoint model_step"),
+        ({"endpoint": EndpointSpec(model_step="deepar", challengers=("evaluate",))}, "challengers must name"),
         (
             {"steps": (*POWER_FORECASTING.steps, TransformStep("tt", "deepar", "preprocess/nope", "out"))},
             "no earlier step writes",
@@ -117,3 +118,17 @@ def test_the_gate_step_receives_the_gate_settings() -> None:
         "--gate-margin", "0.01", "--gate-direction", "Minimize",
     )  # fmt: skip
     assert POWER_FORECASTING.arguments(preprocess) == preprocess.arguments
+
+
+def test_challengers_are_distinct_training_steps_chosen_at_a_processing_gate() -> None:
+    with pytest.raises(ValueError, match="distinct"):
+        EndpointSpec(model_step="a", challengers=("a",))
+    with pytest.raises(ValueError, match="distinct"):
+        EndpointSpec(model_step="a", challengers=("b", "b"))
+    moons = MOON_CLASSIFICATION  # gated on its training job's metrics
+    second = dataclasses.replace(moons.steps[1], name="mlp-b")
+    with pytest.raises(ValueError, match="needs a processing step at the gate"):
+        dataclasses.replace(
+            moons, steps=(*moons.steps, second), endpoint=EndpointSpec("mlp", challengers=("mlp-b",))
+        )
+    assert EndpointSpec("a", challengers=("b",)).candidates == ("a", "b")

@@ -171,6 +171,7 @@ def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:
         "case_study",
         "endpoint_name.$",
         "model_name.$",
+        "model_step.$",
         "endpoint_config_name.$",
         "metric.$",
         "time.$",

@@ -17,6 +17,7 @@ TAIL = [
     "ReadDeploymentRecord",
     "BetterThanDeployed",
     "QualityGatePassed",
+    "Use<model>",
     "CreateEndpointConfig",
     "NameRelease",
     "FindEndpoint",
@@ -96,7 +97,9 @@ def integration(name: str) -> str:
 
 @pytest.mark.parametrize("stack", sorted(EXPECTED))
 def test_state_order(synthesized: Synthesized, stack: str) -> None:
-    assert success_path(synthesized.definition(stack)) == ["Start", "ResolveConfig", *EXPECTED[stack], *TAIL]
+    case = next(c for c in ALL if c.construct_id == stack)
+    tail = [title(case.endpoint.model_step, "Use") if s == "Use<model>" else s for s in TAIL]
+    assert success_path(synthesized.definition(stack)) == ["Start", "ResolveConfig", *EXPECTED[stack], *tail]
 
 
 @pytest.mark.parametrize("stack", sorted(EXPECTED))
