@@ -17,6 +17,8 @@ BUILTIN_ALGORITHMS = {
     "kmeans": "ml_code.builtin.kmeans",
     "linear-learner": "ml_code.builtin.linear_learner",
     "forecasting-deepar": "ml_code.builtin.deepar",
+    # Algorithm mode only: script mode in this image (sagemaker_program) is refused by the stand-in.
+    "sagemaker-xgboost": "ml_code.builtin.xgboost",
 }
 # Images that run the user's own code: the job request names the script.
 FRAMEWORK_IMAGES = {"pytorch", "pytorch-training", "pytorch-inference", "sagemaker-scikit-learn"}

@@ -100,9 +100,9 @@ def _metrics(sagemaker: LocalSageMaker, run_dirs: list[Path], since: float) -> d
     tuned = [t for t in tuned if t["CreationTime"].timestamp() >= since and "BestTrainingJob" in t]
     trainings = [jobs.describe("TrainingJob", n) for n in jobs.names("TrainingJob")]
     trainings = [t for t in trainings if t["CreationTime"].timestamp() >= since]
-    if tuned:
-        best = tuned[-1]["BestTrainingJob"]["TrainingJobName"]
-        trainings = [t for t in trainings if t["TrainingJobName"] == best]
+    # every tuning job's best trial (a case may tune several candidates) and every plain training job
+    best = {t["BestTrainingJob"]["TrainingJobName"] for t in tuned}
+    trainings = [t for t in trainings if t["TrainingJobName"] in best or "TuningJobArn" not in t]
     for job in trainings:
         metrics.update({m["MetricName"]: float(m["Value"]) for m in job.get("FinalMetricDataList", [])})
     for path in sorted(p for run_dir in run_dirs for p in run_dir.rglob("evaluation.json")):

@@ -71,6 +71,8 @@ def gate_panel(gate: GateFigures | None, error: str | None) -> str:
     decision = (
         "failed" if error == "QualityGateFailed" else "passed" if error is None else "passed (later failure)"
     )
+    if gate.model and decision != "failed":
+        decision += f": {gate.model} deployed" if error is None else f" ({gate.model} chosen)"
     head = "".join(
         f"<th>{h}</th>"
         for h in ("metric", "candidate", "threshold", "baseline", "bar", "live model", "decision")

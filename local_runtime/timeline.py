@@ -51,6 +51,7 @@ class GateFigures:
 
     metric: dict[str, Any]
     live: float | None
+    model: str | None = None  # the training step whose model is deployed, once chosen
 
 
 def gate_figures(events: list[dict[str, Any]]) -> GateFigures | None:
@@ -67,5 +68,6 @@ def gate_figures(events: list[dict[str, Any]]) -> GateFigures | None:
         if isinstance(metric, dict) and "value" in metric:
             record = ((state.get("deployed") or {}).get("document") or {}).get("metric") or {}
             live = record.get("value") if record.get("name") == metric.get("name") else None
-            return GateFigures(metric, live if isinstance(live, int | float) else None)
+            model = (state.get("model") or {}).get("step")
+            return GateFigures(metric, live if isinstance(live, int | float) else None, model)
     return None

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-BUILTIN_ALGORITHMS = ("pca", "kmeans", "linear-learner", "forecasting-deepar")
+BUILTIN_ALGORITHMS = ("pca", "kmeans", "linear-learner", "forecasting-deepar", "xgboost")
 SCRIPT_MODE_FRAMEWORKS = ("pytorch", "pytorch-amzn2023")
 
 

@@ -147,6 +147,9 @@ def load_handlers(model: dict[str, Any], s3: LocalS3, artifacts: Path) -> tuple[
         input_fn=module.input_fn,
         predict_fn=module.predict_fn,
         output_fn=module.output_fn,
-        default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "application/json"),
+        # what the image answers `*/*` with: the serving toolkit's JSON unless a built-in says otherwise
+        default_accept=env.get(
+            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", getattr(module, "DEFAULT_ACCEPT", "application/json")
+        ),
     )
     return handlers, str(model_dir)

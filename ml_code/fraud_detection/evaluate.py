@@ -56,6 +56,24 @@ def read_predictions(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(scores), np.asarray(labels, dtype=int)
 
 
+def read_scores(path: Path) -> np.ndarray:
+    """Scores from batch-transform output: JSON lines with `score` (LinearLearner), or one number per
+    line (XGBoost's text/csv answer for binary:logistic)."""
+    first = next((line for line in path.read_text(errors="replace").splitlines() if line.strip()), "")
+    if first.lstrip().startswith("{"):
+        return read_predictions(path)[0]
+    values = []
+    for row, line in io.data_lines(path):
+        try:
+            value = float(line.split(",")[0])
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise InputError(str(path), f"{line.strip()[:40]!r}", row=row, expected="a finite score per line")
+        values.append(value)
+    return np.asarray(values)
+
+
 def read_sampling_rate(path: Path) -> dict[int, float]:
     try:
         rates = {int(k): float(v) for k, v in json.loads(path.read_text())["sampling_rate"].items()}
@@ -97,6 +115,39 @@ def evaluate(
     }
 
 
+def compare_candidates(
+    names: list[str], dirs: sm_env.ProcessingDirs, rates: dict[int, float], target_recall: float
+) -> tuple[str, dict[str, dict[str, object]], dict[str, np.ndarray]]:
+    """Each candidate's holdout scores (`<input name>/validation.csv.out`, `test.csv.out`): its
+    operating point is set on validation at the target recall, as the baselines' is; the candidate
+    with the higher prior-corrected AUPRC on validation is chosen. Test figures are reported for
+    all, so the choice never looks at the test split."""
+    y = {split: read_labels(dirs.input(split)) for split in ("validation", "test")}
+    weights = {split: metrics.class_weights(labels, rates) for split, labels in y.items()}
+    scored: dict[str, dict[str, object]] = {}
+    test_scores: dict[str, np.ndarray] = {}
+    for name in names:
+        scores = {}
+        for split in ("validation", "test"):
+            path = io.single_file(dirs.input(name), (f"{split}.csv.out",))
+            scores[split] = read_scores(path)
+            if scores[split].size != y[split].size:
+                raise InputError(
+                    str(path), f"{scores[split].size} scores for {y[split].size} {split} rows",
+                    expected=f"one per {split} row",
+                )  # fmt: skip
+        threshold = metrics.threshold_at_recall(y["validation"], scores["validation"], target_recall)
+        predicted = (scores["test"] >= threshold).astype(int)
+        result = evaluate(y["test"], scores["test"], predicted, rates)
+        result["threshold"] = threshold
+        result["metrics"]["validation:auprc_prior_corrected"] = metrics.average_precision(  # type: ignore[index]
+            y["validation"], scores["validation"], weights["validation"]
+        )
+        scored[name], test_scores[name] = result, scores["test"]
+    chosen = max(names, key=lambda n: scored[n]["metrics"]["validation:auprc_prior_corrected"])  # type: ignore[index]
+    return chosen, scored, test_scores
+
+
 def write_report(y: np.ndarray, scores: np.ndarray, result: dict[str, object], out: Path) -> None:
     rates = {int(k): v for k, v in result["sampling_rate"].items()}  # type: ignore[attr-defined]
     weights = metrics.class_weights(y, rates)
@@ -123,20 +174,38 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fit the logistic-regression baseline on inputs train, validation",
     )
-    parser.add_argument("--target-recall", type=float, default=0.9, help="the baseline's operating point")
+    parser.add_argument(
+        "--candidates",
+        type=lambda text: [name for name in text.split(",") if name],
+        help="models to compare (comma-separated input names, each with validation.csv.out and "
+        "test.csv.out); the best on validation is chosen. Without it: input predictions",
+    )
+    parser.add_argument(
+        "--target-recall", type=float, default=0.9, help="the operating point set on validation (default 0.9)"
+    )
     gate.add_arguments(parser)
     args = parser.parse_args(argv)
     bar = gate.from_arguments(parser, args)
     dirs = sm_env.ProcessingDirs(args.input_dir, args.output_dir)
     y = read_labels(dirs.input("test"))
-    pred_path = io.single_file(dirs.input("predictions"), ("*.out", "*.jsonl", "*.jsonlines"))
-    scores, predicted = read_predictions(pred_path)
-    if scores.size != y.size:
-        raise InputError(
-            str(pred_path), f"{scores.size} predictions for {y.size} test rows", expected="one per test row"
-        )
     rates = read_sampling_rate(io.single_file(dirs.input("meta"), ("sampling.json",)))
-    result = evaluate(y, scores, predicted, rates)
+    if args.candidates:
+        chosen, candidates, test_scores = compare_candidates(args.candidates, dirs, rates, args.target_recall)
+        scores = test_scores[chosen]
+        result: dict[str, object] = {**candidates[chosen], "chosen": chosen}
+        result["candidates"] = {
+            name: {"metrics": c["metrics"], "threshold": c["threshold"]} for name, c in candidates.items()
+        }
+    else:  # one model, at its own operating point (LinearLearner's predicted_label)
+        pred_path = io.single_file(dirs.input("predictions"), ("*.out", "*.jsonl", "*.jsonlines"))
+        scores, predicted = read_predictions(pred_path)
+        if scores.size != y.size:
+            raise InputError(
+                str(pred_path),
+                f"{scores.size} predictions for {y.size} test rows",
+                expected="one per test row",
+            )
+        result = evaluate(y, scores, predicted, rates)
     weights = metrics.class_weights(y, rates)
     scored = {"majority_class": baselines.majority_class(y, weights)}
     if args.baseline_train:  # the candidate's own training and validation splits

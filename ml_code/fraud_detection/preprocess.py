@@ -3,8 +3,9 @@
 The input is Kaggle's `creditcard.csv` (Time, V1..V28, Amount, Class) or the bundled sample of it,
 which keeps every fraud but few legitimate rows; `meta/sampling.json` records the per-class
 sampling rate (rows in the file / rows in the population) so that `evaluate` can correct precision
-for the sample's inflated fraud share. LinearLearner trains on CSV with the label first and no
-header: https://docs.aws.amazon.com/sagemaker/latest/dg/LL-in-formats.html
+for the sample's inflated fraud share. `holdout_features/` holds the validation and test rows without
+their label, which every candidate model scores in one batch transform. LinearLearner trains on CSV
+with the label first and no header: https://docs.aws.amazon.com/sagemaker/latest/dg/LL-in-formats.html
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ml_code.common.errors import InputError
 
 FEATURES = ["Time", *(f"V{i}" for i in range(1, 29)), "Amount"]
 LABEL = "Class"
+HOLDOUT = ("validation", "test")  # holdout_features/<split>.csv: features only, for batch transform
 
 
 def load_transactions(path: Path) -> pd.DataFrame:
@@ -140,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, rows in splits.items():  # all checks are done: from here on only complete files are written
         with io.atomic_path(dirs.output(name) / f"{name}.csv") as tmp:
             labelled.iloc[rows].to_csv(tmp, header=False, index=False)
-    with io.atomic_path(dirs.output("test_features") / "test_features.csv") as tmp:
-        data[FEATURES].iloc[splits["test"]].to_csv(tmp, header=False, index=False)
+    for name in HOLDOUT:  # what each candidate model scores in one batch transform, without labels
+        with io.atomic_path(dirs.output("holdout_features") / f"{name}.csv") as tmp:
+            data[FEATURES].iloc[splits[name]].to_csv(tmp, header=False, index=False)
     split_counts = {n: {str(c): int((labels[r] == c).sum()) for c in (0, 1)} for n, r in splits.items()}
     fractions = {"validation": args.validation_fraction, "test": args.test_fraction}
     io.write_json(

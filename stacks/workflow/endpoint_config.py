@@ -56,11 +56,14 @@ def choose_model(ctx: WorkflowContext) -> tuple[sfn.State, list[sfn.Pass]]:
         f"{RUN}.execution",
     )  # fmt: skip
     missing.next(ctx.on_failure)
-    choice = sfn.Choice(ctx.scope, "ChooseModel").when(sfn.Condition.is_not_present(CHOSEN), missing)
+    choice = sfn.Choice(ctx.scope, "ChosenModel")
     for step, use in zip(spec.candidates, uses, strict=True):
         choice.when(sfn.Condition.string_equals(CHOSEN, step), use)
     choice.otherwise(unknown)
-    return choice, uses
+    present = (
+        sfn.Choice(ctx.scope, "ChooseModel").when(sfn.Condition.is_present(CHOSEN), choice).otherwise(missing)
+    )
+    return present, uses
 
 
 def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:

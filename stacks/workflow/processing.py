@@ -7,7 +7,6 @@ The code archive is input `code`; the entrypoint unpacks it and puts the code ro
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from aws_cdk import aws_stepfunctions as sfn
@@ -22,7 +21,10 @@ CODE_DIR = "/opt/ml/processing/input/code"
 
 def processing_state(ctx: WorkflowContext, step: ProcessingStep) -> sfn.CustomState:
     prefix = naming.job_prefix(ctx.case, step.name)
-    command = " ".join(["python3", "-m", step.module, *map(shlex.quote, ctx.case.arguments(step))])
+    # The arguments go in ContainerArguments, after `bash -c <script> <$0>`: each entrypoint member
+    # may hold 256 characters (the CreateProcessingJob API model), and the gate's alone take ~100.
+    script = f'cd {CODE_DIR} && tar xzf *.gz && exec python3 -m {step.module} "$@"'
+    arguments = list(ctx.case.arguments(step))
     inputs = [_input("code", ctx.code_uri, CODE_DIR, literal=True)] + [
         _input(name, data_uri(ref), f"/opt/ml/processing/input/{name}") for name, ref in step.inputs.items()
     ]
@@ -42,7 +44,8 @@ def processing_state(ctx: WorkflowContext, step: ProcessingStep) -> sfn.CustomSt
         "RoleArn": ctx.sagemaker_role.role_arn,
         "AppSpecification": {
             "ImageUri": images.processing_image(ctx.stage.region),
-            "ContainerEntrypoint": ["bash", "-c", f"cd {CODE_DIR} && tar xzf *.gz && {command}"],
+            "ContainerEntrypoint": ["bash", "-c", script, step.module],
+            **({"ContainerArguments": arguments} if arguments else {}),
         },
         "Environment": {"PYTHONPATH": CODE_DIR},
         "ProcessingResources": {

@@ -125,5 +125,10 @@ def test_the_gate_panel_puts_candidate_threshold_baseline_and_live_model_side_by
         "failed",
     ):
         assert f"<td>{cell}</td>" in row, cell
+    chosen = report.ReportData(
+        "fraud-detection", "run-2", "SUCCEEDED", 5.0, None, None, {}, None, [],
+        gate=timeline.GateFigures({**GATE, "value": 0.3}, None, "xgboost"),
+    )  # fmt: skip
+    assert "<td>passed: xgboost deployed</td>" in report.render(chosen)
     unreached = report.ReportData("c", "r", "FAILED", 1.0, "StepFailed", "x", {}, None, [])
     assert "the gate was not reached" in report.render(unreached)

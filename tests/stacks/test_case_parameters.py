@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import Synthesized
+from helpers import pipeline_stacks
 
 
 def states(synthesized: Synthesized, stack: str) -> dict[str, Any]:
@@ -14,17 +15,18 @@ def states(synthesized: Synthesized, stack: str) -> dict[str, Any]:
 def test_processing_jobs_follow_the_container_contract(synthesized: Synthesized) -> None:
     preprocess = states(synthesized, "FraudDetection")["Preprocess"]["Parameters"]
     entry = preprocess["AppSpecification"]["ContainerEntrypoint"]
-    assert entry[:2] == ["bash", "-c"]
-    assert entry[2].startswith("cd /opt/ml/processing/input/code && tar xzf *.gz && python3 -m ")
-    assert entry[2].endswith("ml_code.fraud_detection.preprocess --population-counts 0=284315,1=492")
+    module = "ml_code.fraud_detection.preprocess"
+    script = f'cd /opt/ml/processing/input/code && tar xzf *.gz && exec python3 -m {module} "$@"'
+    assert entry == ["bash", "-c", script, module]  # the arguments follow as $1.. (ContainerArguments)
+    assert preprocess["AppSpecification"]["ContainerArguments"] == ["--population-counts", "0=284315,1=492"]
     assert preprocess["Environment"] == {"PYTHONPATH": "/opt/ml/processing/input/code"}
     assert preprocess["AppSpecification"]["ImageUri"].endswith("/pytorch:2.13-cpu-amzn2023-sagemaker")
     code, raw = preprocess["ProcessingInputs"]
     assert code["InputName"] == "code" and code["S3Input"]["S3Uri"].startswith("s3://cdk-hnb659fds-assets-")
     assert raw["S3Input"]["S3Uri.$"] == "$.config.raw_data_uri"
     outputs = {o["OutputName"]: o["S3Output"] for o in preprocess["ProcessingOutputConfig"]["Outputs"]}
-    assert set(outputs) == {"train", "validation", "test", "test_features", "meta"}
-    assert outputs["test_features"]["LocalPath"] == "/opt/ml/processing/output/test_features"
+    assert set(outputs) == {"train", "validation", "test", "holdout_features", "meta"}
+    assert outputs["holdout_features"]["LocalPath"] == "/opt/ml/processing/output/holdout_features"
 
 
 def test_population_pca_then_kmeans(synthesized: Synthesized) -> None:
@@ -34,9 +36,9 @@ def test_population_pca_then_kmeans(synthesized: Synthesized) -> None:
         s["TrainKmeans"]["Parameters"]["HyperParameters"] | {"k": "8", "feature_dim": "7"}
         == s["TrainKmeans"]["Parameters"]["HyperParameters"]
     )
-    assert s["Select"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"][2].endswith(
-        "select_components --top-k 7"
-    )
+    select = s["Select"]["Parameters"]["AppSpecification"]
+    assert select["ContainerEntrypoint"][3] == "ml_code.population_segmentation.select_components"
+    assert select["ContainerArguments"] == ["--top-k", "7"]
     for transform, source in (("Project", "preprocess/train/"), ("Assign", "select/train/")):
         params = s[transform]["Parameters"]
         assert params["TransformInput"]["ContentType"] == "text/csv"
@@ -64,11 +66,11 @@ def test_population_pca_then_kmeans(synthesized: Synthesized) -> None:
     }
     assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics.silhouette"
     assert s["PickMetric"]["Parameters"]["bar.$"] == "$.gate.evaluation.document.gate.bar"
-    command = s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"][2]
-    assert command.endswith(
-        "--gate-metric silhouette --gate-baseline random_assignment --gate-margin 0.1"
-        " --gate-direction Maximize"
-    )
+    arguments = s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerArguments"]
+    assert arguments[-8:] == [
+        "--gate-metric", "silhouette", "--gate-baseline", "random_assignment",
+        "--gate-margin", "0.1", "--gate-direction", "Maximize",
+    ]  # fmt: skip
 
 
 def test_fraud_linear_learner_is_tuned(synthesized: Synthesized) -> None:
@@ -87,10 +89,50 @@ def test_fraud_linear_learner_is_tuned(synthesized: Synthesized) -> None:
     assert static["_tuning_objective_metric"] == "validation:binary_f_beta"
     tuned = {r["Name"] for r in config["ParameterRanges"]["ContinuousParameterRanges"]}
     assert tuned == {"learning_rate", "wd"} and not tuned & set(static)
-    assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics['test:recall']"
     assert s["DescribeBestLinear"]["Parameters"] == {
         "TrainingJobName.$": "$.steps.linear.tuning.BestTrainingJobName"
     }
+
+
+def test_fraud_xgboost_challenger_is_tuned_scored_and_may_be_chosen(synthesized: Synthesized) -> None:
+    s = states(synthesized, "FraudDetection")
+    tuning = s["TuneXgboost"]["Parameters"]
+    config = tuning["HyperParameterTuningJobConfig"]
+    assert config["HyperParameterTuningJobObjective"] == {
+        "Type": "Maximize",
+        "MetricName": "validation:aucpr",
+    }
+    definition = tuning["TrainingJobDefinition"]
+    assert definition["AlgorithmSpecification"]["TrainingImage"].endswith("/sagemaker-xgboost:3.0-5")
+    assert definition["StaticHyperParameters"]["objective"] == "binary:logistic"
+    # both candidates score the validation and test rows; XGBoost answers text/csv
+    for name, accept in (("ScoreLinear", "application/jsonlines"), ("ScoreXgboost", "text/csv")):
+        transform = s[name]["Parameters"]
+        assert transform["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri.$"] == (
+            "States.Format('{}preprocess/holdout_features/', $.run.prefix)"
+        )
+        assert transform["TransformOutput"]["Accept"] == accept
+    command = " ".join(s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerArguments"])
+    assert "--candidates linear,xgboost --gate-metric auprc_prior_corrected" in command
+    assert "--gate-baseline logistic_regression" in command
+    assert (
+        s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics.auprc_prior_corrected"
+    )
+    assert s["ChooseModel"]["Choices"] == [
+        {"Variable": "$.gate.evaluation.document.chosen", "IsPresent": True, "Next": "ChosenModel"}
+    ]
+    assert s["ChooseModel"]["Default"] == "ModelChoiceMissing"
+    assert [(c["StringEquals"], c["Next"]) for c in s["ChosenModel"]["Choices"]] == [
+        ("linear", "UseLinear"),
+        ("xgboost", "UseXgboost"),
+    ]
+    assert s["ChosenModel"]["Default"] == "NoModelChosen"
+    assert s["UseXgboost"]["Parameters"] == {
+        "step": "xgboost",
+        "model_name.$": "States.ArrayGetItem(States.StringSplit($.steps.xgboost.model.ModelArn, '/'), 1)",
+    }
+    variant = s["CreateEndpointConfig"]["Parameters"]["ProductionVariants"][0]
+    assert variant["ModelName.$"] == "$.model.model_name"
 
 
 def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
@@ -151,9 +193,11 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
     assert forecast["TransformInput"]["ContentType"] == "application/jsonlines"
     assert forecast["TransformOutput"]["Accept"] == "application/jsonlines"
     assert forecast["BatchStrategy"] == "SingleRecord"
-    command = s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"][2]
-    assert "ml_code.power_forecasting.evaluate --prediction-length 30 --gate-metric test:RMSE" in command
-    assert command.endswith("--gate-baseline naive_last_30 --gate-margin 0.01 --gate-direction Minimize")
+    command = " ".join(s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerArguments"])
+    assert command == (
+        "--prediction-length 30 --gate-metric test:RMSE --gate-baseline naive_last_30 --gate-margin 0.01"
+        " --gate-direction Minimize"
+    )
     assert s["MeetsThreshold"]["Choices"][0]["NumericLessThanEquals"] == 0.5
     assert s["BeatsBaseline"]["Choices"][0]["NumericLessThanEqualsPath"] == "$.gate.metric.bar"
     assert s["BeatsBaseline"]["Default"] == "NotBetterThanBaseline"
@@ -173,3 +217,13 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
         "threshold {}', $.gate.metric.value, $.gate.metric.baseline_value, $.gate.metric.bar, "
         "$.gate.metric.threshold)"
     )
+
+
+def test_no_processing_job_member_exceeds_the_api_limit(synthesized: Synthesized) -> None:
+    """CreateProcessingJob: each ContainerEntrypoint and ContainerArguments member holds at most 256
+    characters (the API model), which a long gate command line once exceeded."""
+    for stack in pipeline_stacks():
+        for name, state in states(synthesized, stack).items():
+            app = state.get("Parameters", {}).get("AppSpecification", {})
+            for member in [*app.get("ContainerEntrypoint", []), *app.get("ContainerArguments", [])]:
+                assert len(member) <= 256, (stack, name, member)

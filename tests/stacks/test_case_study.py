@@ -87,7 +87,7 @@ def test_parts_validate_themselves() -> None:
     with pytest.raises(ValueError, match="half"):
         EndpointSpec(model_step="m", instance_count=2, canary_instances=2)
     with pytest.raises(ValueError, match="unknown algorithm"):
-        Algorithm("xgboost")
+        Algorithm("catboost")
     with pytest.raises(ValueError, match="script"):
         Algorithm("pytorch")
     with pytest.raises(ValueError, match=r"seed_figures name metrics that are not key_metrics: \['recall'\]"):

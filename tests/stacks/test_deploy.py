@@ -139,9 +139,10 @@ def test_gate_failures_carry_the_figures(synthesized: Synthesized) -> None:
     for name in ("BelowThreshold", "WorseThanDeployed", "MetricMissing"):
         assert states[name]["Parameters"]["Error"] == "QualityGateFailed"
         assert states[name]["ResultPath"] == "$.failure" and states[name]["Next"] == "NotifyFailure"
-    figures = "$.gate.metric.value, $.gate.metric.threshold"
+    figures = "$.gate.metric.value, $.gate.metric.threshold, $.gate.metric.baseline_value, $.gate.metric.bar"
     assert states["BelowThreshold"]["Parameters"]["Cause.$"] == (
-        f"States.Format('test:recall {{}} does not meet the threshold {{}}', {figures})"
+        "States.Format('auprc_prior_corrected {} does not meet the threshold {}; "
+        f"baseline logistic_regression {{}}, bar {{}}', {figures})"
     )
     assert "$.deployed.document.metric.value" in states["WorseThanDeployed"]["Parameters"]["Cause.$"]
     no_record = states["ReadDeploymentRecord"]["Catch"][0]

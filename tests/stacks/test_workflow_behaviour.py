@@ -125,16 +125,19 @@ def test_missing_metric_and_unexpected_lookup_errors_fail(synthesized: Synthesiz
     assert (run["status"], run["error"]) == ("FAILED", "SageMaker.SageMakerException")
 
 
-@pytest.mark.parametrize(("recall", "status"), [(0.9, "SUCCEEDED"), (0.8, "FAILED")])
-def test_fraud_gate_reads_evaluation_json(synthesized: Synthesized, recall: float, status: str) -> None:
-    results = {
-        "DescribeBestLinear": {
-            "TrainingJobName": "t",
-            "ModelArtifacts": {"S3ModelArtifacts": "s3://a/m"},
-            "FinalMetricDataList": [],
-        },
-        "CreateModelLinear": {"ModelArn": "arn:aws:sagemaker:us-east-1:1:model/fraud-linear-m-0123456789ab"},
-        "ReadEvaluation": {"document": {"metrics": {"test:recall": recall, "auprc": 0.7}}},
+def fraud(document: dict[str, Any]) -> dict[str, Any]:
+    best = {
+        "TrainingJobName": "t",
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://a/m"},
+        "FinalMetricDataList": [],
+    }
+    model = "arn:aws:sagemaker:us-east-1:1:model/fraud-{}-m-0123456789ab"
+    return {
+        "DescribeBestLinear": best,
+        "DescribeBestXgboost": best,
+        "CreateModelLinear": {"ModelArn": model.format("linear")},
+        "CreateModelXgboost": {"ModelArn": model.format("xgboost")},
+        "ReadEvaluation": {"document": document},
         "ReadDeploymentRecord": NO_RECORD,
         "CreateEndpointConfig": {
             "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:1:endpoint-config/fraud-ec-0123456789ab"
@@ -142,8 +145,43 @@ def test_fraud_gate_reads_evaluation_json(synthesized: Synthesized, recall: floa
         "FindEndpoint": NOT_FOUND,
         "DescribeEndpoint": {"EndpointStatus": "InService", "EndpointConfigName": "fraud-ec-0123456789ab"},
     }
-    run = execute(stub(synthesized.definition("FraudDetection"), results))
+
+
+LOGISTIC = {"baseline_value": 0.83, "bar": 0.83}
+
+
+@pytest.mark.parametrize(
+    ("auprc", "chosen", "status", "deployed"),
+    [(0.85, "xgboost", "SUCCEEDED", "fraud-xgboost-m-0123456789ab"), (0.85, "linear", "SUCCEEDED",
+     "fraud-linear-m-0123456789ab"), (0.8, "xgboost", "FAILED", None)],
+)  # fmt: skip
+def test_fraud_deploys_the_model_its_evaluation_chose_if_it_beats_the_baseline(
+    synthesized: Synthesized, auprc: float, chosen: str, status: str, deployed: str | None
+) -> None:
+    document = {"metrics": {"auprc_prior_corrected": auprc}, "gate": LOGISTIC, "chosen": chosen}
+    run = execute(stub(synthesized.definition("FraudDetection"), fraud(document)))
     assert run["status"] == status
+    if deployed:
+        assert run["output"]["record"]["model_name"] == deployed
+        assert run["output"]["record"]["model_step"] == chosen
+    else:
+        assert "does not beat the baseline logistic_regression (0.83)" in run["cause"]
+
+
+@pytest.mark.parametrize(
+    ("choice", "cause"),
+    [
+        ({}, "evaluation.json of run1 chose no model"),
+        ({"chosen": "forest"}, "the evaluation chose forest, not one of linear, xgboost"),
+    ],
+)
+def test_a_missing_or_unknown_choice_deploys_nothing(
+    synthesized: Synthesized, choice: dict[str, str], cause: str
+) -> None:
+    document = {"metrics": {"auprc_prior_corrected": 0.9}, "gate": LOGISTIC, **choice}
+    run = execute(stub(synthesized.definition("FraudDetection"), fraud(document)))
+    assert (run["status"], run["error"], run["cause"]) == ("FAILED", "QualityGateFailed", cause)
+    assert "CreateEndpointConfig" not in run["entered"]
 
 
 def test_a_failed_job_is_notified_and_fails_the_execution(synthesized: Synthesized) -> None:

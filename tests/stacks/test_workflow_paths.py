@@ -65,6 +65,8 @@ INTEGRATIONS = {  # state name prefix -> integration
     "Project": "sagemaker:createTransformJob.sync",
     "Assign": "sagemaker:createTransformJob.sync",
     "Score": "sagemaker:createTransformJob.sync",
+    "ScoreXgboost": "sagemaker:createTransformJob.sync",
+    "ScoreLinear": "sagemaker:createTransformJob.sync",
     "Forecast": "sagemaker:createTransformJob.sync",
     "CreateModel": "sagemaker:createModel",
     "CreateEndpointConfig": "aws-sdk:sagemaker:createEndpointConfig",  # DataCaptureConfig: not optimized
@@ -98,7 +100,10 @@ def integration(name: str) -> str:
 @pytest.mark.parametrize("stack", sorted(EXPECTED))
 def test_state_order(synthesized: Synthesized, stack: str) -> None:
     case = next(c for c in ALL if c.construct_id == stack)
-    tail = [title(case.endpoint.model_step, "Use") if s == "Use<model>" else s for s in TAIL]
+    use = [title(case.endpoint.model_step, "Use")]
+    if case.endpoint.challengers:  # the evaluation's choice, then the model it names
+        use = ["ChooseModel", "ChosenModel", *use]
+    tail = [t for s in TAIL for t in (use if s == "Use<model>" else [s])]
     assert success_path(synthesized.definition(stack)) == ["Start", "ResolveConfig", *EXPECTED[stack], *tail]
 
 

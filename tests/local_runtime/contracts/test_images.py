@@ -152,6 +152,7 @@ def test_the_case_studies_run_the_entry_points_checked_here() -> None:
         "ml_code.fraud_detection.evaluate",
         "ml_code.moon_classification.preprocess",
         "ml_code.power_forecasting.preprocess",
+        "ml_code.power_forecasting.evaluate",
     }
     assert [a.script for a in FRAMEWORKS] == ["ml_code/moon_classification/train.py"]
 

@@ -142,7 +142,7 @@ def _job(root: Path, hyperparameters: dict[str, str], channels: dict[str, Path])
 def splits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("fraud-splits")
     argv = ["--input-dir", f"raw={DATA}", "--population-counts", "0=284315,1=492"]
-    for name in ("train", "validation", "test", "test_features", "meta"):
+    for name in ("train", "validation", "test", "holdout_features", "meta"):
         argv += ["--output-dir", f"{name}={out / name}"]
     assert preprocess.main(argv) == 0
     return out
@@ -171,7 +171,7 @@ def test_training_job_on_the_fraud_sample_prints_sagemaker_metrics(
     model = ll.model_fn(str(tmp_path / "model"))
     assert model.feature_dim == 30 and 0 < model.threshold < 1
 
-    features = (splits / "test_features" / "test_features.csv").read_text()
+    features = (splits / "holdout_features" / "test.csv").read_text()
     records = ll.predict_fn(ll.input_fn(features, "text/csv"), model)
     test = np.loadtxt(channels["test"], delimiter=",")
     accuracy = np.mean([r["predicted_label"] == y for r, y in zip(records, test[:, 0], strict=True)])

@@ -1,5 +1,6 @@
-"""The fraud chain on the bundled sample: preprocess -> LinearLearner job -> batch transform -> evaluate,
-with the case study's arguments and hyperparameters (its untuned defaults)."""
+"""The fraud chain on the bundled sample: preprocess -> LinearLearner and XGBoost jobs -> each scores the
+holdout rows as batch transform would -> evaluate, with the case study's arguments and hyperparameters
+(its untuned defaults)."""
 
 from __future__ import annotations
 
@@ -8,73 +9,103 @@ import io
 import json
 import shutil
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from ml_code.builtin import linear_learner as ll
+from ml_code.builtin import xgboost as xgb
 from ml_code.common.sm_env import JobFolder
 from ml_code.fraud_detection import evaluate, preprocess
-from stacks.case_parts import ProcessingStep, TrainingStep
+from stacks.case_parts import ProcessingStep, TrainingStep, TransformStep
 from stacks.cases.fraud import FRAUD_DETECTION as CASE
 
 DATA = Path(__file__).resolve().parents[3] / "data"
+BATCH = 100  # rows per request, as batch transform's mini-batches
 
 
-def _steps(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
-    """Runs the chain in `root`; returns the #metric lines of the training job."""
-    pre, linear = CASE.step("preprocess"), CASE.step("linear")  # what the pipeline runs
-    assert isinstance(pre, ProcessingStep) and isinstance(linear, TrainingStep)
-    argv = ["--input-dir", f"raw={DATA / 'creditcard'}", *pre.arguments]
-    assert preprocess.main(argv + [a for n in ("train", "validation", "test", "test_features", "meta")
-                                   for a in ("--output-dir", f"{n}={root / n}")]) == 0  # fmt: skip
-    channels = ("train", "validation", "test")
-    job = JobFolder(root / "job").write_training_config(
-        dict(linear.hyperparameters), {c: {} for c in channels}
-    )
+def _train(module: ModuleType, step: TrainingStep, root: Path, out: io.StringIO) -> object:
+    channels = list(step.channels)
+    config = {c: {"ContentType": step.content_type} for c in channels}  # as CreateTrainingJob sets it
+    job = JobFolder(root / step.name).write_training_config(dict(step.hyperparameters), config)
     for channel in channels:
         shutil.copytree(root / channel, job.channel(channel), dirs_exist_ok=True)
-    out = io.StringIO()
     with job.active(), contextlib.redirect_stdout(out):
-        assert ll.main(["train"]) == 0
-    model = ll.model_fn(str(job.model))
-    lines = (root / "test_features" / "test_features.csv").read_text().splitlines(keepends=True)
-    (root / "predictions").mkdir()
-    with (root / "predictions" / "test_features.csv.out").open("wb") as fh:
-        for start in range(0, len(lines), 100):  # mini-batches, as batch transform sends them
-            data = ll.input_fn("".join(lines[start : start + 100]), "text/csv")
-            fh.write(ll.output_fn(ll.predict_fn(data, model), "application/jsonlines"))
+        assert module.main(["train"]) == 0
+    return module.model_fn(str(job.model))
+
+
+def _score(module: ModuleType, model: object, transform: TransformStep, root: Path) -> None:
+    folder = root / transform.name
+    folder.mkdir()
+    for source in sorted((root / "holdout_features").iterdir()):
+        lines = source.read_text().splitlines(keepends=True)
+        with (folder / f"{source.name}.out").open("wb") as fh:
+            for start in range(0, len(lines), BATCH):
+                data = module.input_fn("".join(lines[start : start + BATCH]), transform.content_type)
+                answer = module.output_fn(module.predict_fn(data, model), transform.accept)
+                fh.write(answer if answer.endswith(b"\n") else answer + b"\n")
+
+
+def _folder(root: Path, ref: str) -> Path:
+    """Where this test keeps a data reference: preprocess outputs by name, transforms by step."""
+    step, output = ref.split("/")
+    return root / (output if step == "preprocess" else step)
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    """Runs the chain once; returns its folder and the #metric lines of the training jobs."""
+    root = tmp_path_factory.mktemp("fraud-chain")
+    pre = CASE.step("preprocess")
+    assert isinstance(pre, ProcessingStep)
+    argv = ["--input-dir", f"raw={DATA / 'creditcard'}", *CASE.arguments(pre)]
+    assert preprocess.main(argv + [a for n in pre.outputs for a in ("--output-dir", f"{n}={root / n}")]) == 0
+    out = io.StringIO()
+    for module, name in ((ll, "linear"), (xgb, "xgboost")):
+        step, transform = CASE.step(name), CASE.step(f"score-{name}")
+        assert isinstance(step, TrainingStep) and isinstance(transform, TransformStep)
+        _score(module, _train(module, step, root, out), transform, root)
     step = CASE.step("evaluate")  # its inputs and arguments as the pipeline passes them
     assert isinstance(step, ProcessingStep)
-    argv = [a for n, ref in step.inputs.items() for a in ("--input-dir", f"{n}={root / ref.split('/')[1]}")]
+    argv = [a for n, ref in step.inputs.items() for a in ("--input-dir", f"{n}={_folder(root, ref)}")]
     argv += ["--output-dir", f"evaluation={root / 'evaluation'}", "--output-dir", f"report={root / 'report'}"]
     assert evaluate.main([*argv, *CASE.arguments(step)]) == 0
     found = dict(
         ln.removeprefix("#metric ").split("=") for ln in out.getvalue().splitlines() if "#metric" in ln
     )
-    return {k: float(v) for k, v in found.items()}
+    return root, {k: float(v) for k, v in found.items()}
 
 
-def test_evaluation_agrees_with_the_training_jobs_test_metrics(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_each_candidate_is_scored_at_its_validation_operating_point(
+    chain: tuple[Path, dict[str, float]],
 ) -> None:
-    logged = _steps(tmp_path, monkeypatch)
-    result = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
-    figures = result["metrics"]
-    for ours, algorithms in (
-        ("recall",) * 2,
-        ("precision",) * 2,
-        ("accuracy", "binary_classification_accuracy"),
-    ):
-        assert figures[f"test:{ours}"] == pytest.approx(logged[f"test:{algorithms}"], abs=1e-6)
+    root, _ = chain
+    result = json.loads((root / "evaluation" / "evaluation.json").read_text())
+    assert set(result["candidates"]) == {"linear", "xgboost"}
+    for candidate in result["candidates"].values():
+        figures = candidate["metrics"]
+        assert 0.8 <= figures["test:recall"] <= 1.0  # set for 90% on validation, measured on test
+        assert figures["auprc_prior_corrected"] < figures["auprc"]
+        assert 0 < candidate["threshold"] < 1
+    chosen = result["chosen"]
+    best = max(
+        result["candidates"],
+        key=lambda n: result["candidates"][n]["metrics"]["validation:auprc_prior_corrected"],
+    )
+    assert chosen == best and result["metrics"] == result["candidates"][chosen]["metrics"]
     c = result["confusion_matrix"]
     assert c["tp"] + c["fn"] == 98 and c["tn"] + c["fp"] == 246
-    assert figures["test:precision_prior_corrected"] == pytest.approx(
+    assert result["metrics"]["test:precision_prior_corrected"] == pytest.approx(
         c["tp"] / (c["tp"] + c["fp"] * 284315 / 1230)
     )
-    model_threshold = json.loads((tmp_path / "job" / "model" / ll.MODEL_FILE).read_text())["threshold"]
-    assert result["threshold"] >= model_threshold
-    assert figures["auprc_prior_corrected"] < figures["auprc"] and figures["test:recall"] > 0.8
-    # honest baselines, scored on the same rows with the same functions
+
+
+def test_the_baselines_and_the_gate_bar_are_scored_on_the_same_rows(
+    chain: tuple[Path, dict[str, float]],
+) -> None:
+    root, logged = chain
+    result = json.loads((root / "evaluation" / "evaluation.json").read_text())
     majority, logistic = result["baselines"]["majority_class"], result["baselines"]["logistic_regression"]
     assert majority["test:recall"] == 0.0
     assert majority["auprc_prior_corrected"] == pytest.approx(
@@ -82,3 +113,5 @@ def test_evaluation_agrees_with_the_training_jobs_test_metrics(
     )  # the prevalence
     assert 0.8 <= logistic["test:recall"] <= 1.0 and 0.0 < logistic["test:precision_prior_corrected"] < 1.0
     assert logistic["auprc_prior_corrected"] > 10 * majority["auprc_prior_corrected"]
+    assert result["gate"]["baseline_value"] == pytest.approx(logistic["auprc_prior_corrected"], abs=1e-6)
+    assert "validation:aucpr" in logged and "validation:recall" in logged  # both jobs reported metrics

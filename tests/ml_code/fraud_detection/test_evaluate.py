@@ -101,3 +101,49 @@ def test_labels_must_be_binary(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         evaluate.read_labels(tmp_path / "test")
     assert (caught.value.row, caught.value.field) == (6, "label")
+
+
+def _candidate(root: Path, name: str, validation: list[float], test: list[float], *, csv: bool) -> None:
+    (root / name).mkdir()
+    for split, scores in (("validation", validation), ("test", test)):
+        lines = [
+            f"{s}\n" if csv else json.dumps({"score": s, "predicted_label": int(s > 0.5)}) + "\n"
+            for s in scores
+        ]
+        (root / name / f"{split}.csv.out").write_text("".join(lines))
+
+
+def test_candidates_are_chosen_on_validation_and_scored_at_a_validation_threshold(tmp_path: Path) -> None:
+    argv = _inputs(tmp_path)
+    (tmp_path / "validation").mkdir()
+    (tmp_path / "validation" / "validation.csv").write_text("1,0.1\n1,0.2\n0,0.3\n0,0.4\n")
+    # `ranker` separates validation perfectly (LinearLearner-style JSON); `reversed` inverts it (CSV)
+    _candidate(tmp_path, "ranker", [0.9, 0.6, 0.2, 0.1], SCORES, csv=False)
+    _candidate(tmp_path, "reversed", [0.1, 0.2, 0.6, 0.9], [1 - s for s in SCORES], csv=True)
+    argv += [a for n in ("validation", "ranker", "reversed") for a in ("--input-dir", f"{n}={tmp_path / n}")]
+    assert evaluate.main([*argv, "--candidates", "ranker,reversed", "--target-recall", "0.9"]) == 0
+    result = json.loads((tmp_path / "out" / "evaluation" / "evaluation.json").read_text())
+    assert result["chosen"] == "ranker"
+    ranker = result["candidates"]["ranker"]
+    assert ranker["threshold"] == 0.6  # the highest validation score that keeps recall >= 0.9
+    assert ranker["metrics"]["validation:auprc_prior_corrected"] == pytest.approx(1.0)
+    assert result["candidates"]["reversed"]["metrics"]["validation:auprc_prior_corrected"] < 0.5
+    # test at threshold 0.6: flags 0.9, 0.8, 0.7 -> tp 2, fp 1, fn 1, as the model's own labels did above
+    assert result["metrics"]["test:recall"] == pytest.approx(2 / 3)
+    assert result["metrics"]["test:precision_prior_corrected"] == pytest.approx(2 / 12)
+    assert result["threshold"] == 0.6 and "majority_class" in result["baselines"]
+
+
+def test_a_candidate_whose_scores_do_not_fit_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _inputs(tmp_path)
+    (tmp_path / "validation").mkdir()
+    (tmp_path / "validation" / "validation.csv").write_text("1,0.1\n0,0.3\n")
+    _candidate(tmp_path, "short", [0.9, 0.1], SCORES[:5], csv=True)
+    argv += [a for n in ("validation", "short") for a in ("--input-dir", f"{n}={tmp_path / n}")]
+    assert evaluate.main([*argv, "--candidates", "short"]) == 2
+    assert "test.csv.out: 5 scores for 8 test rows" in capsys.readouterr().err
+    (tmp_path / "short" / "test.csv.out").write_text("0.5\nNaN\n" + "0.1\n" * 6)
+    assert evaluate.main([*argv, "--candidates", "short"]) == 2
+    assert "row 2" in capsys.readouterr().err and not (tmp_path / "out" / "evaluation").exists()

@@ -19,7 +19,7 @@ SAMPLE = (
     / "creditcard"
     / "creditcard_sample_all492fraud_1230normal.csv.gz"
 )
-OUTPUTS = ("train", "validation", "test", "test_features", "meta")
+OUTPUTS = ("train", "validation", "test", "holdout_features", "meta")
 
 
 def _run(raw: Path, out: Path, *extra: str) -> int:
@@ -58,8 +58,9 @@ def test_bundled_sample_is_split_by_class_with_its_sampling_rates(tmp_path: Path
         assert data.shape[1] == 31  # label first, then Time, V1..V28, Amount
         assert int(data[:, 0].sum()) == meta["split_counts"][name]["1"]
         assert data[:, 0].mean() == pytest.approx(492 / 1722, abs=0.002)  # stratified: same fraud share
-    features = np.loadtxt(tmp_path / "test_features" / "test_features.csv", delimiter=",")
-    assert np.array_equal(features, splits["test"][:, 1:])
+    for name in ("validation", "test"):
+        features = np.loadtxt(tmp_path / "holdout_features" / f"{name}.csv", delimiter=",")
+        assert np.array_equal(features, splits[name][:, 1:])
     every_row = np.vstack(list(splits.values()))
     original = pd.read_csv(SAMPLE, index_col=0)
     assert every_row.shape[0] == 1722 and np.isclose(every_row[:, 30].sum(), original["Amount"].sum())
