@@ -54,9 +54,15 @@ def measure(case: CaseStudy, repeats: int, assembly: Path, work: Path) -> dict[s
         run = run_case(case, workdir=work / f"{case.short_name}-{index}", assembly_dir=assembly)
         shown = ", ".join(f"{m} {run.metrics[m]:.4f}" for m in case.local.key_metrics if m in run.metrics)
         print(f"{case.id} run {index}/{repeats}: {run.status} in {run.duration_s:.0f} s; {shown}", flush=True)
-        runs.append(
-            {"status": run.status, "error": run.error, "seconds": run.duration_s, "metrics": run.metrics}
+        training = sum(
+            st["seconds"] or 0 for st in run.states if str(st["state"]).startswith(("Train", "Tune"))
         )
+        evaluations = sorted((work / f"{case.short_name}-{index}").rglob("evaluation/evaluation.json"))
+        chosen = json.loads(evaluations[-1].read_text()).get("chosen") if evaluations else None
+        runs.append(
+            {"status": run.status, "error": run.error, "cause": run.cause, "seconds": run.duration_s,
+             "training_s": round(training, 1), "chosen": chosen, "metrics": run.metrics}
+        )  # fmt: skip
     metrics = {
         name: _summary([r["metrics"][name] for r in runs if name in r["metrics"]])
         for name in case.local.key_metrics
@@ -74,16 +80,20 @@ def measure(case: CaseStudy, repeats: int, assembly: Path, work: Path) -> dict[s
         "deployed_runs": sum(r["status"] == "SUCCEEDED" for r in runs),
         "runs": len(runs),
         "seconds_per_run": round(statistics.fmean(r["seconds"] for r in runs), 1),
+        "training_s_per_run": round(statistics.fmean(r["training_s"] for r in runs), 1),
         "metrics": metrics,
         "seed": dict(case.local.seed_figures),
-        "outcomes": [{k: r[k] for k in ("status", "error", "seconds")} for r in runs],
+        "outcomes": [
+            {k: r[k] for k in ("status", "error", "cause", "seconds", "training_s", "chosen")} for r in runs
+        ],
     }
 
 
 def table(results: dict[str, dict[str, Any]]) -> list[str]:
     lines = [
-        "| case | metric | seed | deployed: mean ± sd | per run | baselines (mean) | runs deployed |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| case | metric | seed | deployed: mean ± sd | per run | baselines (mean) | runs deployed |"
+        " training s/run |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for case_id, r in results.items():
         for name, m in r["metrics"].items():
@@ -97,6 +107,7 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
                 " / ".join(f"{v:.4f}" for v in m["runs"]),
                 ", ".join(f"{model} {b['mean']:.4f}" for model, b in m["baselines"].items()),
                 f"{r['deployed_runs']} of {r['runs']}",
+                f"{r['training_s_per_run']:.0f}",
             )
             lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -126,7 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}: {args.repeats} fresh local run(s) "
         f"per case in {time.perf_counter() - started:.0f} s"
     )
-    text = header + "\n\n" + "\n".join(table(results)) + "\n"
+    chosen = [
+        f"- {case_id}: chose {', '.join(str(o['chosen']) for o in r['outcomes'])}"
+        for case_id, r in results.items()
+        if any(o["chosen"] for o in r["outcomes"])
+    ]
+    failed = [
+        f"- {case_id}: {o['error']}: {o['cause']}"
+        for case_id, r in results.items()
+        for o in r["outcomes"]
+        if o["error"]
+    ]
+    text = header + "\n\n" + "\n".join([*table(results), "", *chosen, *failed]) + "\n"
     print(text)
     publish("ml_quality", text, {"measured": header, "cases": results})
     return 0
