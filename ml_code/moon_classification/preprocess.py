@@ -1,4 +1,5 @@
-"""Validate the bundled moons split (or generate it) into the `train` and `test` channels.
+"""Validate the bundled moons split (or generate it) into the `train` and `test` channels, and the
+test rows without their label (`test_features`) for the evaluation's batch transform.
 
 The files are `label,x1,x2` with no header, as the Udacity recipe wrote them: `np.random.seed(0)`,
 `make_moons(600, noise=0.25)`, `train_test_split(test_size=0.25, random_state=1)`. `read_split` is
@@ -99,7 +100,10 @@ def _parser() -> argparse.ArgumentParser:
         "--input-dir", action="append", metavar="NAME=PATH", help="override an input folder (raw)"
     )
     parser.add_argument(
-        "--output-dir", action="append", metavar="NAME=PATH", help="override an output (train, test)"
+        "--output-dir",
+        action="append",
+        metavar="NAME=PATH",
+        help="override an output (train, test, test_features)",
     )
     parser.add_argument("--generate", action="store_true", help="generate the data instead of reading `raw`")
     parser.add_argument("--seed", type=int, default=0)
@@ -129,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, (_, features, labels) in splits.items():
         io.write_text(dirs.output(name) / SPLIT_FILES[name], to_csv(features, labels))
         print(f"{name}: {labels.size} rows, {int(labels.sum())} with label 1")
+    test_features = splits["test"][1]  # what the deployed model scores in a batch transform: x1,x2
+    io.write_text(
+        dirs.output("test_features") / "test_features.csv",
+        "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in test_features),
+    )
     return 0
 
 

@@ -5,7 +5,9 @@ container passes each hyperparameter as a command-line argument and the folders 
 (read only through `ml_code.common.sm_env`). See
 https://sagemaker.readthedocs.io/en/stable/frameworks/pytorch/using_pytorch.html#prepare-a-pytorch-training-script
 The pipeline tunes hidden_dim and lr (stacks/cases/moons.py); the defaults here serve a run of
-the script by hand. `bench/ml_quality.py` measures what the pipeline deploys.
+the script by hand. `bench/ml_quality.py` measures what the pipeline deploys; `bench/select_moons.py`
+chooses these hyperparameters on validation accuracy with `hyperparameters`, `split_validation` and
+`fit` below, so its figures are the ones this script prints.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output_dim", type=int, default=1, help="one sigmoid score: must be 1")
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--lr", type=float, default=0.01, help="Adam's initial rate, cosine-annealed to 0")
+    p.add_argument(
+        "--weight_decay", type=float, default=0.0, help="AdamW's decoupled weight decay; 0 is plain Adam"
+    )
     p.add_argument("--batch_size", type=int, default=32)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--validation_fraction", type=float, default=0.1, help="0 trains on everything")
@@ -55,6 +60,17 @@ def _check(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
         p.error(f"--input_features must be {len(FEATURES)} ({', '.join(FEATURES)}) and --output_dim 1")
     if min(a.hidden_dim, a.epochs, a.batch_size) < 1 or a.lr <= 0 or not 0 <= a.validation_fraction <= 0.5:
         p.error("need hidden_dim, epochs, batch_size >= 1, lr > 0 and 0 <= validation_fraction <= 0.5")
+    if not 0 <= a.weight_decay < 1 / a.lr:  # AdamW scales weights by 1 - lr * weight_decay each step
+        p.error("need 0 <= weight_decay < 1 / lr")
+
+
+def hyperparameters(argv: list[str] | None = None) -> argparse.Namespace:
+    """The job's hyperparameters as strings on the command line, as the training container passes
+    them, parsed and checked (an `argparse` exit with code 2 when they are not valid)."""
+    parser = _parser()
+    a = parser.parse_args(argv)
+    _check(parser, a)
+    return a
 
 
 def split_validation(
@@ -92,13 +108,15 @@ def _deterministic(seed: int) -> Iterator[None]:
 
 
 def fit(features: np.ndarray, labels: np.ndarray, a: argparse.Namespace) -> model.BinaryClassifier:
-    """Mini-batch Adam on binary cross-entropy with a cosine-annealed rate; same seed, same weights."""
+    """Mini-batch AdamW on binary cross-entropy with a cosine-annealed rate; same seed, same weights.
+
+    With weight_decay 0, AdamW takes exactly Adam's steps (the seed project's optimiser)."""
     with _deterministic(a.seed):
         net = model.BinaryClassifier(a.input_features, a.hidden_dim, a.output_dim)
         x = torch.as_tensor(features, dtype=torch.float32)
         y = torch.as_tensor(labels, dtype=torch.float32).unsqueeze(1)
         batches = -(-len(x) // a.batch_size)
-        optimizer = torch.optim.Adam(net.parameters(), lr=a.lr)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=a.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=a.epochs * batches)
         loss_fn, order = nn.BCELoss(), torch.Generator().manual_seed(a.seed)
         report_every = max(1, a.epochs // 5)
@@ -123,9 +141,7 @@ def _channel_file(folder: Path) -> Path:
 
 @entry_point
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    a = parser.parse_args(argv)
-    _check(parser, a)
+    a = hyperparameters(argv)
     train_path = _channel_file(a.data_dir)
     features, labels = read_split(train_path)
     test_path = _channel_file(a.test_dir) if a.test_dir.is_dir() and any(a.test_dir.iterdir()) else None
@@ -143,14 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     baseline = evaluate.linear_baseline(train, scored)
     for name, split in scored.items():
         splits[name] = split
-        score = evaluate.accuracy_from_scores(split[1], model.predict_scores(net, split[0]))
-        print(evaluate.metric_line(f"{name}:accuracy", score), flush=True)
+        scores = model.predict_scores(net, split[0])
+        print(evaluate.metric_line(f"{name}:accuracy", evaluate.accuracy_from_scores(split[1], scores)))
+        print(evaluate.metric_line(f"{name}:loss", evaluate.log_loss(split[1], scores)), flush=True)
         print(evaluate.metric_line(f"{name}:baseline_accuracy", baseline[name]), flush=True)
     model.save(net, a.model_dir)
     # The PyTorch serving container imports the handlers from <model>/code/, not from the source
     # archive: ship the inference module and what it imports inside model.tar.gz.
     imports.bundle_inference_code(CODE_ROOT, INFERENCE_MODULE, a.model_dir)
-    title = f"moons MLP (hidden_dim={a.hidden_dim}, epochs={a.epochs}, lr={a.lr})"
+    title = f"moons MLP (hidden_dim={a.hidden_dim}, epochs={a.epochs}, lr={a.lr}, wd={a.weight_decay})"
     plots.decision_boundary(
         a.output_data_dir / PLOT_FILE, lambda p: model.predict_scores(net, p), splits, title
     )

@@ -165,11 +165,13 @@ def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
         "SAGEMAKER_PROGRAM": "ml_code.moon_classification.inference",
         "SAGEMAKER_REGION": "us-east-1",
     }
-    assert (
-        s["FindMetric"]["Parameters"]["values.$"]
-        == "$.gate.lists..[?(@.MetricName == 'test:accuracy')].Value"
+    # the gate reads the evaluate step, which scores the transform's predictions beside a linear model
+    assert s["Score"]["Parameters"]["ModelName.$"].startswith(
+        "States.ArrayGetItem(States.StringSplit($.steps.mlp"
     )
-    assert s["ReadMetric"]["Parameters"]["reported.$"] == "$.steps.mlp.training"
+    arguments = s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerArguments"]
+    assert arguments[arguments.index("--gate-baseline") + 1] == "logistic_regression"
+    assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics['test:accuracy']"
 
 
 def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None:
@@ -177,13 +179,15 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
     params = s["TrainDeepar"]["Parameters"]
     assert params["HyperParameters"] == {
         "time_freq": "D",
-        "context_length": "30",
+        "context_length": "60",
         "prediction_length": "30",
-        "epochs": "50",
+        "epochs": "10",
         "num_cells": "50",
         "num_layers": "2",
-        "learning_rate": "0.001",
+        "learning_rate": "0.0005",
+        "dropout_rate": "0.8",
         "early_stopping_patience": "10",
+        "num_eval_samples": "1000",
     }
     assert [c["ChannelName"] for c in params["InputDataConfig"]] == ["train"]
     assert {c["ContentType"] for c in params["InputDataConfig"]} == {"application/jsonlines"}
@@ -195,10 +199,10 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
     assert forecast["BatchStrategy"] == "SingleRecord"
     command = " ".join(s["Evaluate"]["Parameters"]["AppSpecification"]["ContainerArguments"])
     assert command == (
-        "--prediction-length 30 --gate-metric test:RMSE --gate-baseline naive_last_30 --gate-margin 0.01"
-        " --gate-direction Minimize"
+        "--prediction-length 30 --gate-metric test:mean_wQuantileLoss --gate-baseline naive_last_30"
+        " --gate-margin 0.01 --gate-direction Minimize"
     )
-    assert s["MeetsThreshold"]["Choices"][0]["NumericLessThanEquals"] == 0.5
+    assert s["MeetsThreshold"]["Choices"][0]["NumericLessThanEquals"] == 0.25
     assert s["BeatsBaseline"]["Choices"][0]["NumericLessThanEqualsPath"] == "$.gate.metric.bar"
     assert s["BeatsBaseline"]["Default"] == "NotBetterThanBaseline"
     compare = s["BetterThanDeployed"]["Choices"]
@@ -207,14 +211,20 @@ def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None
         "IsPresent": False,
         "Next": "QualityGatePassed",
     }
-    assert compare[1]["Not"] == {"Variable": "$.deployed.document.metric.name", "StringEquals": "test:RMSE"}
+    assert compare[1]["Not"] == {
+        "Variable": "$.deployed.document.metric.name",
+        "StringEquals": "test:mean_wQuantileLoss",
+    }
     assert compare[2]["NumericLessThanEqualsPath"] == "$.deployed.document.metric.value"
     assert s["BetterThanDeployed"]["Default"] == "WorseThanDeployed"
-    assert s["PickMetric"]["Parameters"]["value.$"] == "$.gate.evaluation.document.metrics['test:RMSE']"
+    assert (
+        s["PickMetric"]["Parameters"]["value.$"]
+        == "$.gate.evaluation.document.metrics['test:mean_wQuantileLoss']"
+    )
     cause = s["NotBetterThanBaseline"]["Parameters"]["Cause.$"]
     assert cause == (
-        "States.Format('test:RMSE {} does not beat the baseline naive_last_30 ({}) by 0.01: the bar is {}; "
-        "threshold {}', $.gate.metric.value, $.gate.metric.baseline_value, $.gate.metric.bar, "
+        "States.Format('test:mean_wQuantileLoss {} does not beat the baseline naive_last_30 ({}) by 0.01: "
+        "the bar is {}; threshold {}', $.gate.metric.value, $.gate.metric.baseline_value, $.gate.metric.bar, "
         "$.gate.metric.threshold)"
     )
 

@@ -39,7 +39,7 @@ def test_seed_defaults() -> None:
         kmeans.hyperparameters["feature_dim"],
     ) == ("33", "8", "7")
     assert POWER_FORECASTING.gate == QualityGate(
-        "evaluate", "test:RMSE", Direction.MINIMIZE, 0.5, baseline="naive_last_30", margin=0.01
+        "evaluate", "test:mean_wQuantileLoss", Direction.MINIMIZE, 0.25, baseline="naive_last_30", margin=0.01
     )
     assert all(c.endpoint.instance_count == 2 and c.endpoint.canary_instances == 1 for c in ALL)
 
@@ -114,7 +114,7 @@ def test_the_gate_step_receives_the_gate_settings() -> None:
     evaluate, preprocess = POWER_FORECASTING.step("evaluate"), POWER_FORECASTING.step("preprocess")
     assert isinstance(evaluate, ProcessingStep) and isinstance(preprocess, ProcessingStep)
     assert POWER_FORECASTING.arguments(evaluate)[-8:] == (
-        "--gate-metric", "test:RMSE", "--gate-baseline", "naive_last_30",
+        "--gate-metric", "test:mean_wQuantileLoss", "--gate-baseline", "naive_last_30",
         "--gate-margin", "0.01", "--gate-direction", "Minimize",
     )  # fmt: skip
     assert POWER_FORECASTING.arguments(preprocess) == preprocess.arguments
@@ -125,10 +125,14 @@ def test_challengers_are_distinct_training_steps_chosen_at_a_processing_gate() -
         EndpointSpec(model_step="a", challengers=("a",))
     with pytest.raises(ValueError, match="distinct"):
         EndpointSpec(model_step="a", challengers=("b", "b"))
-    moons = MOON_CLASSIFICATION  # gated on its training job's metrics
+    moons = MOON_CLASSIFICATION
     second = dataclasses.replace(moons.steps[1], name="mlp-b")
+    on_training = QualityGate("mlp", "test:accuracy", Direction.MAXIMIZE, 0.9)  # its job's metrics
     with pytest.raises(ValueError, match="needs a processing step at the gate"):
         dataclasses.replace(
-            moons, steps=(*moons.steps, second), endpoint=EndpointSpec("mlp", challengers=("mlp-b",))
+            moons,
+            steps=(*moons.steps, second),
+            endpoint=EndpointSpec("mlp", challengers=("mlp-b",)),
+            gate=on_training,
         )
     assert EndpointSpec("a", challengers=("b",)).candidates == ("a", "b")

@@ -20,7 +20,7 @@ def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, os.environ.get(name, "testing"))
 
 
-NAIVE = {"baseline_value": 0.34, "bar": 0.33}  # evaluation.json's gate block: naive_last_30, margin 0.01
+NAIVE = {"baseline_value": 0.18, "bar": 0.17}  # evaluation.json's gate block: naive_last_30, margin 0.01
 
 
 def power(
@@ -35,7 +35,7 @@ def power(
         "CreateModelDeepar": {
             "ModelArn": "arn:aws:sagemaker:us-east-1:111111111111:model/power-deepar-m-0123456789ab"
         },
-        "ReadEvaluation": {"document": {"metrics": {"test:RMSE": rmse}, "gate": NAIVE}},
+        "ReadEvaluation": {"document": {"metrics": {"test:mean_wQuantileLoss": rmse}, "gate": NAIVE}},
         "ReadDeploymentRecord": record,
         "CreateEndpointConfig": {"EndpointConfigArn": CONFIG_ARN},
         "FindEndpoint": endpoint,
@@ -43,30 +43,30 @@ def power(
     }
 
 
-def deployed(rmse: float, metric: str = "test:RMSE") -> dict[str, Any]:
-    return {"document": {"metric": {"name": metric, "value": rmse, "threshold": 0.5}}}
+def deployed(rmse: float, metric: str = "test:mean_wQuantileLoss") -> dict[str, Any]:
+    return {"document": {"metric": {"name": metric, "value": rmse, "threshold": 0.25}}}
 
 
 def test_below_threshold_fails_with_the_figures(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.7)))
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.3)))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
     assert run["cause"] == (
-        "test:RMSE 0.7 does not meet the threshold 0.5; baseline naive_last_30 0.34, bar 0.33"
+        "test:mean_wQuantileLoss 0.3 does not meet the threshold 0.25; baseline naive_last_30 0.18, bar 0.17"
     )
     assert run["entered"][-3:] == ["NotifyFailure", "ReservedErrorName", "PipelineFailed"]
 
 
 def test_first_deployment_creates_the_endpoint_and_writes_the_record(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.3)))
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.15)))
     assert run["status"] == "SUCCEEDED"
     assert "CreateEndpoint" in run["entered"] and "UpdateEndpoint" not in run["entered"]
     record = run["output"]["record"]
     assert record["endpoint_config_name"] == "power-ec-0123456789ab"
     assert record["model_name"] == "power-deepar-m-0123456789ab"
     assert record["metric"] == {
-        "name": "test:RMSE",
-        "value": 0.3,
-        "threshold": 0.5,
+        "name": "test:mean_wQuantileLoss",
+        "value": 0.15,
+        "threshold": 0.25,
         "baseline": "naive_last_30",
         "margin": 0.01,
         **NAIVE,
@@ -75,28 +75,28 @@ def test_first_deployment_creates_the_endpoint_and_writes_the_record(synthesized
 
 
 def test_a_rollback_never_looks_like_success(synthesized: Synthesized) -> None:
-    results = power(0.3, record=deployed(0.4), endpoint={}, live="power-ec-previous00000")
+    results = power(0.15, record=deployed(0.16), endpoint={}, live="power-ec-previous00000")
     run = execute(stub(synthesized.definition("PowerForecasting"), results))
     assert (run["status"], run["error"]) == ("FAILED", "RolledBack")
     assert "power-ec-previous00000" in run["cause"] and "UpdateEndpoint" in run["entered"]
 
 
 def test_not_beating_the_baseline_by_the_margin_fails_with_all_figures(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.335)))
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.175)))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
     assert run["cause"] == (
-        "test:RMSE 0.335 does not beat the baseline naive_last_30 (0.34) by 0.01: "
-        "the bar is 0.33; threshold 0.5"
+        "test:mean_wQuantileLoss 0.175 does not beat the baseline naive_last_30 (0.18) by 0.01: "
+        "the bar is 0.17; threshold 0.25"
     )
     assert "ReadDeploymentRecord" not in run["entered"]
 
 
 def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.32, record=deployed(0.3))))
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.16, record=deployed(0.15))))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
     assert run["cause"] == (
-        "test:RMSE 0.32 is worse than the deployed model (0.3); threshold 0.5; "
-        "baseline naive_last_30 0.34, bar 0.33"
+        "test:mean_wQuantileLoss 0.16 is worse than the deployed model (0.15); threshold 0.25; "
+        "baseline naive_last_30 0.18, bar 0.17"
     )
     assert "CreateEndpointConfig" not in run["entered"]
 
@@ -104,24 +104,27 @@ def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized)
 def test_a_record_of_another_metric_does_not_block(synthesized: Synthesized) -> None:
     run = execute(
         stub(
-            synthesized.definition("PowerForecasting"), power(0.32, record=deployed(0.1, "mape"), endpoint={})
+            synthesized.definition("PowerForecasting"), power(0.16, record=deployed(0.1, "mape"), endpoint={})
         )
     )
     assert run["status"] == "SUCCEEDED" and "UpdateEndpoint" in run["entered"]
 
 
 def test_missing_metric_and_unexpected_lookup_errors_fail(synthesized: Synthesized) -> None:
-    for document in ({"metrics": {}, "gate": NAIVE}, {"metrics": {"test:RMSE": 0.3}}):  # metric, bar
-        results = {**power(0.3), "ReadEvaluation": {"document": document}}
+    for document in (
+        {"metrics": {}, "gate": NAIVE},
+        {"metrics": {"test:mean_wQuantileLoss": 0.15}},
+    ):  # metric, bar
+        results = {**power(0.15), "ReadEvaluation": {"document": document}}
         run = execute(stub(synthesized.definition("PowerForecasting"), results))
         assert (run["error"], run["cause"]) == (
             "QualityGateFailed",
-            "metric test:RMSE or its baseline bar was not reported by evaluate in run1",
+            "metric test:mean_wQuantileLoss or its baseline bar was not reported by evaluate in run1",
         )
     denied = Error(
         "SageMaker.SageMakerException", "User is not authorized to perform: sagemaker:DescribeEndpoint"
     )
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.3, endpoint=denied)))
+    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.15, endpoint=denied)))
     assert (run["status"], run["error"]) == ("FAILED", "SageMaker.SageMakerException")
 
 
@@ -186,7 +189,7 @@ def test_a_missing_or_unknown_choice_deploys_nothing(
 
 def test_a_failed_job_is_notified_and_fails_the_execution(synthesized: Synthesized) -> None:
     failed = Error("States.TaskFailed", '{"FailureReason": "AlgorithmError: bad channel"}')
-    run = execute(stub(synthesized.definition("PowerForecasting"), {**power(0.3), "TrainDeepar": failed}))
+    run = execute(stub(synthesized.definition("PowerForecasting"), {**power(0.15), "TrainDeepar": failed}))
     assert (run["status"], run["error"]) == ("FAILED", "StepFailed")
     assert run["cause"] == f"States.TaskFailed: {failed.cause}"
     assert run["entered"][-5:] == [

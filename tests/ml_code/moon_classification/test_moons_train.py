@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml_code.moon_classification import model, train
+from ml_code.moon_classification import model, preprocess, train
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "moons"
 
@@ -42,6 +42,8 @@ def test_default_hyperparameters_reach_the_target(job: Path, capsys: pytest.Capt
     log = capsys.readouterr().out
     assert _metric("test", log) >= 0.93
     assert _metric("validation", log) >= 0.8  # 45 held-out rows: noisy, but far above chance
+    losses = [float(v) for v in re.findall(r"^(?:validation|test):loss=([0-9\.]+);$", log, flags=re.M)]
+    assert len(losses) == 2 and all(0 < v < 0.4 for v in losses)  # log(2) = 0.69 is a coin flip
     assert len(re.findall(r"^epoch \d+/100 train_loss=", log, flags=re.M)) == 5
     assert torch.get_num_threads() == threads  # fit restores torch's global settings
     assert sorted(p.name for p in (job / "model").iterdir()) == sorted(
@@ -71,6 +73,37 @@ def test_same_seed_same_weights(job: Path, tmp_path: Path, capsys: pytest.Captur
     same = [torch.equal(weights[0][k], weights[1][k]) for k in weights[0]]
     other = [torch.equal(weights[0][k], weights[2][k]) for k in weights[0]]
     assert all(same) and not any(other)
+
+
+def test_hyperparameters_arrive_as_strings() -> None:
+    a = train.hyperparameters(
+        ["--hidden_dim", "16", "--lr", "0.02", "--weight_decay", "0.01", "--epochs", "50"]
+    )
+    assert (a.hidden_dim, a.lr, a.weight_decay, a.epochs) == (16, 0.02, 0.01, 50)
+    assert train.hyperparameters([]).weight_decay == 0.0
+
+
+@pytest.mark.parametrize("value", ["-0.1", "100"])  # 100 >= 1 / lr: AdamW would flip the weights' sign
+def test_bad_weight_decay_is_rejected(value: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        train.hyperparameters(["--weight_decay", value])
+    assert exc.value.code == 2
+
+
+def _weights(net: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().ravel() for p in net.parameters()])
+
+
+def test_weight_decay_zero_is_adam_and_decay_shrinks_the_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, y = preprocess.read_split(DATA / "train.csv")
+    quick = ["--epochs", "20", "--seed", "3"]
+    plain = _weights(train.fit(x, y, train.hyperparameters(quick)))
+    decayed = _weights(train.fit(x, y, train.hyperparameters([*quick, "--weight_decay", "5"])))
+    assert decayed.norm() < 0.9 * plain.norm()
+    with monkeypatch.context() as m:  # the seed project's optimiser, for the same seed
+        m.setattr(torch.optim, "AdamW", lambda params, lr, weight_decay: torch.optim.Adam(params, lr=lr))
+        adam = _weights(train.fit(x, y, train.hyperparameters(quick)))
+    assert torch.equal(plain, adam)
 
 
 def test_no_test_channel_no_test_metric(job: Path, capsys: pytest.CaptureFixture[str]) -> None:
