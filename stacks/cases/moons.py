@@ -80,7 +80,7 @@ MOON_CLASSIFICATION = CaseStudy(
         sample=CsvSample("preprocess/test", drop_columns=1),  # label, x1, x2
         # Untuned in the quick runs: a tuning job draws new candidates each run (no RandomSeed), so a
         # rerun's model could lose to the deployed one; update and rollback tests need equal models.
-        quick=Quick(untuned={"mlp": {"hidden_dim": "24", "lr": "0.01"}}),
+        quick=Quick(untuned={"mlp": {"hidden_dim": "24", "lr": "0.01", "epochs": "100"}}),
         seed_figures={"test:accuracy": 0.807},
     ),
 )
