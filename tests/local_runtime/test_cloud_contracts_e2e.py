@@ -164,7 +164,8 @@ def test_a_pytorch_model_without_its_code_cannot_serve(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Defect 2: the serving toolkit imports the handlers from code/ in model.tar.gz; a training
-    script that does not put them there produces a model whose endpoint fails."""
+    script that does not put them there produces a model that cannot serve: the first to use it,
+    the evaluation's batch transform, fails, and nothing is deployed."""
     tree = tmp_path / "src" / "ml_code"
     shutil.copytree(code_asset.CODE_ROOT, tree, ignore=shutil.ignore_patterns("__pycache__"))
     train = tree / "moon_classification" / "train.py"
@@ -175,8 +176,11 @@ def test_a_pytorch_model_without_its_code_cannot_serve(
     monkeypatch.setattr(code_asset, "build", lambda code_root=None: archive)
     app = synth(tmp_path / "cdk.out", (fast(MOON_CLASSIFICATION),))
     run = run_case(MOONS, workdir=tmp_path / "w", assembly_dir=app)
-    assert run.status == "FAILED" and run.error == "EndpointFailed", (run.error, run.cause)
-    assert "has no code/ folder" in str(run.cause), run.cause
+    assert run.status == "FAILED" and run.error == "StepFailed", (run.error, run.cause)
+    cause = str(run.cause)
+    assert '"TransformJobStatus": "Failed"' in cause and "ImageMismatch" in cause, cause
+    assert "no module ml_code.moon_classification.inference in the code roots" in cause, cause
+    assert "opt_ml/model/code" in cause and run.endpoint is None, cause
 
 
 def test_a_failed_endpoint_is_deleted_and_created_again(tmp_path: Path) -> None:
