@@ -7,10 +7,12 @@ is derived from these objects, so a new case is its object, its code and its dat
 
 from __future__ import annotations
 
+from stacks import config
 from stacks.case_study import CaseStudy
 from stacks.cases import ALL
 
 CASE_IDS = tuple(case.id for case in ALL)
+LOCAL_STAGE = "dev"  # the stage cdk.json's context synthesizes
 
 
 class UnknownCase(LookupError):
@@ -27,6 +29,6 @@ def find(case: CaseStudy | str) -> CaseStudy:
     raise UnknownCase(f"unknown case study {case!r}; known: {', '.join(CASE_IDS)}")
 
 
-def stack_id(case: CaseStudy) -> str:
-    """The pipeline stack's construct id (its artifact id in the cloud assembly)."""
-    return case.construct_id
+def stack_id(case: CaseStudy, stage: str = LOCAL_STAGE) -> str:
+    """The pipeline stack's id (its artifact id in the cloud assembly, also its stack name)."""
+    return config.stack_name(config.prefix(stage), case.id)

@@ -21,8 +21,8 @@ def build(
     env = Environment(account=stage.account, region=stage.region)
     platform = PlatformStack(
         app,
-        naming.PLATFORM_STACK,
-        stack_name=naming.stack_name(stage, "platform"),
+        naming.stack_name(stage, naming.PLATFORM),
+        stack_name=naming.stack_name(stage, naming.PLATFORM),
         stage=stage,
         env=env,
         synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=bootstrap_rule),
@@ -32,7 +32,7 @@ def build(
     for case in cases:
         pipeline = PipelineStack(
             app,
-            case.construct_id,
+            naming.stack_name(stage, case.id),
             stack_name=naming.stack_name(stage, case.id),
             stage=stage,
             case=case,

@@ -94,12 +94,6 @@ class CaseStudy:
             raise ValueError(f"{self.id}: transform {step.name!r} needs an earlier training step")
 
     @property
-    def construct_id(self) -> str:
-        """`population-segmentation` -> `PopulationSegmentation`: the pipeline stack's construct id
-        (its artifact id in the cloud assembly; stack names are prefixed, see stacks.naming)."""
-        return "".join(part.capitalize() for part in self.id.split("-"))
-
-    @property
     def raw_prefix(self) -> str:
         return self.raw_data_prefix or f"{self.id}/raw/"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 STAGES = ("dev", "prod")
+PROJECT = "mlcases"
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -27,12 +28,21 @@ class StageConfig:
     region: str
     account: str | None
     retain_data: bool  # prod keeps the key, buckets and log groups (1 year, not 1 month) on delete
-    project: str = "mlcases"
+    project: str = PROJECT
 
     @property
     def prefix(self) -> str:
         """Prefix of every physical name this stage creates (stacks, endpoints, alarms)."""
-        return f"{self.project}-{self.stage}"
+        return prefix(self.stage, self.project)
+
+
+def prefix(stage: str, project: str = PROJECT) -> str:
+    return f"{project}-{stage}"
+
+
+def stack_name(prefix: str, suffix: str) -> str:
+    """A stack's name, also its construct id: what `cdk ls` prints and `cdk deploy` accepts."""
+    return f"{prefix}-{suffix}"
 
 
 def load(context: Callable[[str], object], environ: dict[str, str] | None = None) -> StageConfig:

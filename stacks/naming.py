@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from aws_cdk import Aws
 
+from stacks import config
 from stacks.case_study import CaseStudy
 from stacks.config import StageConfig
 
-PLATFORM_STACK = "Platform"
+PLATFORM = "platform"  # the platform stack's suffix: `<prefix>-platform`
 DEPLOYMENT_RECORD = "record.json"
 
 
 def stack_name(stage: StageConfig, suffix: str) -> str:
-    return f"{stage.prefix}-{suffix}"
+    """Stacks are named as they are identified (`mlcases-dev-fraud-detection`), so the names the
+    docs and `cdk ls` print are the ones `cdk deploy` accepts."""
+    return config.stack_name(stage.prefix, suffix)
 
 
 def bucket_name(stage: StageConfig, purpose: str) -> str:

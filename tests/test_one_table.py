@@ -19,7 +19,7 @@ EXCLUDED = ("stacks/cases",)
 def _tokens() -> dict[str, str]:
     found: dict[str, str] = {}
     for case in ALL:
-        found |= {case.id: case.id, case.construct_id: case.id, case.short_name: case.id}
+        found |= {case.id: case.id, case.short_name: case.id}
         found[f"{case.local.folder}/"] = case.id
     return found
 
@@ -45,7 +45,9 @@ def _files() -> list[Path]:
 def _names_a_case(text: str, token: str) -> bool:
     if token.endswith("/"):  # a data folder: as a path prefix anywhere in the string
         return token in text
-    return text == token or token in text.replace("/", " ").replace(".", " ").split()
+    words = text.replace("/", " ").replace(".", " ").split()
+    # a stack or endpoint name ends in the case's id or short name: `mlcases-dev-fraud-detection`
+    return text == token or token in words or any(w.endswith(f"-{token}") for w in words)
 
 
 def offenders(files: list[Path], root: Path) -> list[str]:
@@ -77,14 +79,14 @@ def test_a_second_table_is_found(tmp_path: Path) -> None:
     module = tmp_path / "table.py"
     module.write_text(
         f'"""A docstring may mention {case.id}."""\n'
-        f'TABLE = {{"{case.id}": 1, "{case.construct_id}": 2}}\n'
+        f'TABLE = {{"{case.id}": 1, "mlcases-dev-{case.id}": 2}}\n'
         f'DATA = "{case.local.raw_files[0]}"\n'
         'OTHER = "not a case"\n'
     )
     assert sorted(line.split(": ", 1)[1] for line in offenders([module], tmp_path)) == sorted(
         [
             f"{case.id!r} names {case.id}",
-            f"{case.construct_id!r} names {case.id}",
+            f"{'mlcases-dev-' + case.id!r} names {case.id}",
             f"{case.local.raw_files[0]!r} names {case.id}",
         ]
     )

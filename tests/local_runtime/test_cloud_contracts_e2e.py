@@ -60,7 +60,9 @@ def test_deploying_an_encrypted_endpoint_needs_kms_create_grant(fraud_app: Path,
             listed[:] = [s for s in listed if s.get("Action") != "kms:CreateGrant"]
 
     run = run_case(
-        FRAUD, workdir=tmp_path / "w", assembly_dir=edited(fraud_app, tmp_path, "FraudDetection", drop_grant)
+        FRAUD,
+        workdir=tmp_path / "w",
+        assembly_dir=edited(fraud_app, tmp_path, "mlcases-dev-fraud-detection", drop_grant),
     )
     assert run.status == "FAILED"
     assert "state CreateEndpoint" in str(run.cause) and "kms:CreateGrant" in str(run.cause), run.cause
@@ -75,7 +77,7 @@ def test_a_role_without_its_raw_data_grant_fails_the_job(fraud_app: Path, tmp_pa
         for listed, _ in statements(template):
             listed[:] = [s for s in listed if "/fraud-detection/raw/*" not in json.dumps(s.get("Resource"))]
 
-    broken = edited(fraud_app, tmp_path, "FraudDetection", drop_raw_read)
+    broken = edited(fraud_app, tmp_path, "mlcases-dev-fraud-detection", drop_raw_read)
     run = run_case(FRAUD, workdir=tmp_path / "w", assembly_dir=broken)
     assert run.status == "FAILED"
     assert re.search(
@@ -98,7 +100,7 @@ def test_alarms_that_cannot_publish_to_the_topic_stop_the_run(fraud_app: Path, t
         run_case(
             FRAUD,
             workdir=tmp_path / "w",
-            assembly_dir=edited(fraud_app, tmp_path, "Platform", drop_alarm_statement),
+            assembly_dir=edited(fraud_app, tmp_path, "mlcases-dev-platform", drop_alarm_statement),
         )
 
 

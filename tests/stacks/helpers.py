@@ -31,16 +31,23 @@ def pipeline_stacks() -> list[str]:
     """Every pipeline stack's construct id, from the case studies themselves (no second list)."""
     from stacks.cases import ALL
 
-    return [case.construct_id for case in ALL]
+    return [stack_of(case.id) for case in ALL]
+
+
+def stack_of(suffix: str) -> str:
+    """A stack's id in the dev stage the tests synthesize: `stack("platform")`, `stack_of(case.id)`."""
+    from stacks.config import prefix, stack_name
+
+    return stack_name(prefix("dev"), suffix)
 
 
 def all_stacks() -> list[str]:
-    from stacks.naming import PLATFORM_STACK
+    from stacks.naming import PLATFORM
 
-    return [PLATFORM_STACK, *pipeline_stacks()]
+    return [stack_of(PLATFORM), *pipeline_stacks()]
 
 
 def short_names() -> dict[str, str]:
     from stacks.cases import ALL
 
-    return {case.construct_id: case.short_name for case in ALL}
+    return {stack_of(case.id): case.short_name for case in ALL}

@@ -13,7 +13,7 @@ def states(synthesized: Synthesized, stack: str) -> dict[str, Any]:
 
 
 def test_processing_jobs_follow_the_container_contract(synthesized: Synthesized) -> None:
-    preprocess = states(synthesized, "FraudDetection")["Preprocess"]["Parameters"]
+    preprocess = states(synthesized, "mlcases-dev-fraud-detection")["Preprocess"]["Parameters"]
     entry = preprocess["AppSpecification"]["ContainerEntrypoint"]
     module = "ml_code.fraud_detection.preprocess"
     script = f'cd /opt/ml/processing/input/code && tar xzf *.gz && exec python3 -m {module} "$@"'
@@ -30,7 +30,7 @@ def test_processing_jobs_follow_the_container_contract(synthesized: Synthesized)
 
 
 def test_population_pca_then_kmeans(synthesized: Synthesized) -> None:
-    s = states(synthesized, "PopulationSegmentation")
+    s = states(synthesized, "mlcases-dev-population-segmentation")
     assert s["TrainPca"]["Parameters"]["HyperParameters"]["num_components"] == "33"
     assert (
         s["TrainKmeans"]["Parameters"]["HyperParameters"] | {"k": "8", "feature_dim": "7"}
@@ -74,7 +74,7 @@ def test_population_pca_then_kmeans(synthesized: Synthesized) -> None:
 
 
 def test_fraud_linear_learner_is_tuned(synthesized: Synthesized) -> None:
-    s = states(synthesized, "FraudDetection")
+    s = states(synthesized, "mlcases-dev-fraud-detection")
     tuning = s["TuneLinear"]["Parameters"]
     config = tuning["HyperParameterTuningJobConfig"]
     assert config["HyperParameterTuningJobObjective"] == {
@@ -95,7 +95,7 @@ def test_fraud_linear_learner_is_tuned(synthesized: Synthesized) -> None:
 
 
 def test_fraud_xgboost_challenger_is_tuned_scored_and_may_be_chosen(synthesized: Synthesized) -> None:
-    s = states(synthesized, "FraudDetection")
+    s = states(synthesized, "mlcases-dev-fraud-detection")
     tuning = s["TuneXgboost"]["Parameters"]
     config = tuning["HyperParameterTuningJobConfig"]
     assert config["HyperParameterTuningJobObjective"] == {
@@ -136,7 +136,7 @@ def test_fraud_xgboost_challenger_is_tuned_scored_and_may_be_chosen(synthesized:
 
 
 def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
-    s = states(synthesized, "MoonClassification")
+    s = states(synthesized, "mlcases-dev-moon-classification")
     definition = s["TuneMlp"]["Parameters"]["TrainingJobDefinition"]
     ranges = s["TuneMlp"]["Parameters"]["HyperParameterTuningJobConfig"]["ParameterRanges"]
     assert [r["Name"] for r in ranges["IntegerParameterRanges"]] == ["hidden_dim"]
@@ -175,7 +175,7 @@ def test_moons_script_mode_tuning_and_serving(synthesized: Synthesized) -> None:
 
 
 def test_power_deepar_and_lower_is_better_gate(synthesized: Synthesized) -> None:
-    s = states(synthesized, "PowerForecasting")
+    s = states(synthesized, "mlcases-dev-power-forecasting")
     params = s["TrainDeepar"]["Parameters"]
     assert params["HyperParameters"] == {
         "time_freq": "D",

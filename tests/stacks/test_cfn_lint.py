@@ -20,7 +20,7 @@ def test_no_cfn_lint_errors(synthesized: Synthesized, stack: str) -> None:
 
 
 def test_cfn_lint_reports_a_broken_template(synthesized: Synthesized) -> None:
-    template = json.loads(json.dumps(synthesized.templates["Platform"]))
+    template = json.loads(json.dumps(synthesized.templates["mlcases-dev-platform"]))
     key = next(r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key")
     key["Properties"]["EnableKeyRotation"] = "sometimes"
     assert [m for m in lint(json.dumps(template), regions=[TEST_REGION]) if m.rule.id.startswith("E")]

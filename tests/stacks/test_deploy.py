@@ -65,7 +65,7 @@ def test_alarms_watch_the_endpoint_variant(synthesized: Synthesized, stack: str)
 
 
 def test_first_deployment_creates_and_later_ones_update(synthesized: Synthesized) -> None:
-    states = synthesized.definition("PowerForecasting")["States"]
+    states = synthesized.definition("mlcases-dev-power-forecasting")["States"]
     find = states["FindEndpoint"]
     assert find["Next"] == "EndpointUsable"
     usable = states["EndpointUsable"]
@@ -89,7 +89,7 @@ def test_first_deployment_creates_and_later_ones_update(synthesized: Synthesized
 
 def test_a_failed_endpoint_is_deleted_then_created(synthesized: Synthesized) -> None:
     """DeleteEndpoint is the only operation SageMaker allows on a Failed endpoint."""
-    states = synthesized.definition("PowerForecasting")["States"]
+    states = synthesized.definition("mlcases-dev-power-forecasting")["States"]
     delete = states["DeleteFailedEndpoint"]
     assert delete["Resource"] == "arn:aws:states:::aws-sdk:sagemaker:deleteEndpoint"
     assert delete["Parameters"] == {"EndpointName": "mlcases-dev-power"}
@@ -104,7 +104,7 @@ def test_a_failed_endpoint_is_deleted_then_created(synthesized: Synthesized) -> 
 
 
 def test_rollback_and_failed_endpoint_end_as_failures(synthesized: Synthesized) -> None:
-    states = synthesized.definition("MoonClassification")["States"]
+    states = synthesized.definition("mlcases-dev-moon-classification")["States"]
     status = states["EndpointStatus"]
     assert status["Choices"][0] == {
         "Variable": "$.deploy.status.EndpointStatus",
@@ -135,7 +135,7 @@ def test_rollback_and_failed_endpoint_end_as_failures(synthesized: Synthesized) 
 
 
 def test_gate_failures_carry_the_figures(synthesized: Synthesized) -> None:
-    states = synthesized.definition("FraudDetection")["States"]
+    states = synthesized.definition("mlcases-dev-fraud-detection")["States"]
     for name in ("BelowThreshold", "WorseThanDeployed", "MetricMissing"):
         assert states[name]["Parameters"]["Error"] == "QualityGateFailed"
         assert states[name]["ResultPath"] == "$.failure" and states[name]["Next"] == "NotifyFailure"
@@ -154,7 +154,9 @@ def test_gate_failures_carry_the_figures(synthesized: Synthesized) -> None:
 
 
 def test_endpoint_config_captures_data_with_kms(synthesized: Synthesized) -> None:
-    params = synthesized.definition("PopulationSegmentation")["States"]["CreateEndpointConfig"]["Parameters"]
+    params = synthesized.definition("mlcases-dev-population-segmentation")["States"]["CreateEndpointConfig"][
+        "Parameters"
+    ]
     capture = params["DataCaptureConfig"]
     assert capture["EnableCapture"] is True and capture["InitialSamplingPercentage"] == 100
     assert (
@@ -166,7 +168,7 @@ def test_endpoint_config_captures_data_with_kms(synthesized: Synthesized) -> Non
 
 
 def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:
-    states = synthesized.definition("PopulationSegmentation")["States"]
+    states = synthesized.definition("mlcases-dev-population-segmentation")["States"]
     record = states["BuildDeploymentRecord"]["Parameters"]
     assert set(record) == {
         "case_study",
@@ -182,4 +184,6 @@ def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:
     assert write["Key"] == "deployments/population-segmentation/record.json"
     assert write["Body.$"] == "States.JsonToString($.record)"
     assert states["WriteDeploymentRecord"]["Next"] == "Deployed"
-    synthesized.template("PopulationSegmentation").resource_count_is("AWS::StepFunctions::StateMachine", 1)
+    synthesized.template("mlcases-dev-population-segmentation").resource_count_is(
+        "AWS::StepFunctions::StateMachine", 1
+    )

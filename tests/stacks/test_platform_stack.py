@@ -11,11 +11,13 @@ TLS_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_key_rotates(synthesized: Synthesized) -> None:
-    synthesized.template("Platform").has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    synthesized.template("mlcases-dev-platform").has_resource_properties(
+        "AWS::KMS::Key", {"EnableKeyRotation": True}
+    )
 
 
 def test_buckets_are_encrypted_versioned_private_and_tls_only(synthesized: Synthesized) -> None:
-    template = synthesized.template("Platform")
+    template = synthesized.template("mlcases-dev-platform")
     template.resource_count_is("AWS::S3::Bucket", 3)
     algorithm = Capture()
     template.all_resources_properties(
@@ -48,7 +50,7 @@ def test_buckets_are_encrypted_versioned_private_and_tls_only(synthesized: Synth
 
 
 def test_old_artifacts_expire(synthesized: Synthesized) -> None:
-    synthesized.template("Platform").has_resource_properties(
+    synthesized.template("mlcases-dev-platform").has_resource_properties(
         "AWS::S3::Bucket",
         {
             "BucketName": Match.object_like(
@@ -69,7 +71,7 @@ def test_old_artifacts_expire(synthesized: Synthesized) -> None:
 
 
 def test_topic_is_encrypted_and_tls_only(synthesized: Synthesized) -> None:
-    template = synthesized.template("Platform")
+    template = synthesized.template("mlcases-dev-platform")
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": Match.any_value()}})
     template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
@@ -84,7 +86,7 @@ def test_topic_is_encrypted_and_tls_only(synthesized: Synthesized) -> None:
 def test_only_this_stage_s_alarms_may_publish(synthesized: Synthesized) -> None:
     """enforce_ssl's topic policy replaces SNS's default one: CloudWatch needs its own Allow."""
     source = Capture()
-    synthesized.template("Platform").has_resource_properties(
+    synthesized.template("mlcases-dev-platform").has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
             "PolicyDocument": {
@@ -112,7 +114,7 @@ def test_only_this_stage_s_alarms_may_publish(synthesized: Synthesized) -> None:
 
 def test_cloudwatch_may_use_the_key_for_the_topic(synthesized: Synthesized) -> None:
     """The statement the SNS guide documents, with no condition CloudWatch's calls may not carry."""
-    synthesized.template("Platform").has_resource_properties(
+    synthesized.template("mlcases-dev-platform").has_resource_properties(
         "AWS::KMS::Key",
         {
             "KeyPolicy": {
@@ -132,6 +134,6 @@ def test_cloudwatch_may_use_the_key_for_the_topic(synthesized: Synthesized) -> N
 
 
 def test_outputs_name_the_shared_resources(synthesized: Synthesized) -> None:
-    template = synthesized.template("Platform")
+    template = synthesized.template("mlcases-dev-platform")
     for name in ("DataBucketName", "ArtifactsBucketName", "NotificationTopicArn", "KeyArn"):
         template.has_output(name, {"Export": {"Name": f"mlcases-dev-{name}"}})

@@ -48,7 +48,7 @@ def deployed(rmse: float, metric: str = "test:mean_wQuantileLoss") -> dict[str, 
 
 
 def test_below_threshold_fails_with_the_figures(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.3)))
+    run = execute(stub(synthesized.definition("mlcases-dev-power-forecasting"), power(0.3)))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
     assert run["cause"] == (
         "test:mean_wQuantileLoss 0.3 does not meet the threshold 0.25; baseline naive_last_30 0.18, bar 0.17"
@@ -57,7 +57,7 @@ def test_below_threshold_fails_with_the_figures(synthesized: Synthesized) -> Non
 
 
 def test_first_deployment_creates_the_endpoint_and_writes_the_record(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.15)))
+    run = execute(stub(synthesized.definition("mlcases-dev-power-forecasting"), power(0.15)))
     assert run["status"] == "SUCCEEDED"
     assert "CreateEndpoint" in run["entered"] and "UpdateEndpoint" not in run["entered"]
     record = run["output"]["record"]
@@ -76,13 +76,13 @@ def test_first_deployment_creates_the_endpoint_and_writes_the_record(synthesized
 
 def test_a_rollback_never_looks_like_success(synthesized: Synthesized) -> None:
     results = power(0.15, record=deployed(0.16), endpoint={}, live="power-ec-previous00000")
-    run = execute(stub(synthesized.definition("PowerForecasting"), results))
+    run = execute(stub(synthesized.definition("mlcases-dev-power-forecasting"), results))
     assert (run["status"], run["error"]) == ("FAILED", "RolledBack")
     assert "power-ec-previous00000" in run["cause"] and "UpdateEndpoint" in run["entered"]
 
 
 def test_not_beating_the_baseline_by_the_margin_fails_with_all_figures(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.175)))
+    run = execute(stub(synthesized.definition("mlcases-dev-power-forecasting"), power(0.175)))
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
     assert run["cause"] == (
         "test:mean_wQuantileLoss 0.175 does not beat the baseline naive_last_30 (0.18) by 0.01: "
@@ -92,7 +92,9 @@ def test_not_beating_the_baseline_by_the_margin_fails_with_all_figures(synthesiz
 
 
 def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized) -> None:
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.16, record=deployed(0.15))))
+    run = execute(
+        stub(synthesized.definition("mlcases-dev-power-forecasting"), power(0.16, record=deployed(0.15)))
+    )
     assert (run["status"], run["error"]) == ("FAILED", "QualityGateFailed")
     assert run["cause"] == (
         "test:mean_wQuantileLoss 0.16 is worse than the deployed model (0.15); threshold 0.25; "
@@ -104,7 +106,8 @@ def test_worse_than_the_deployed_model_is_not_deployed(synthesized: Synthesized)
 def test_a_record_of_another_metric_does_not_block(synthesized: Synthesized) -> None:
     run = execute(
         stub(
-            synthesized.definition("PowerForecasting"), power(0.16, record=deployed(0.1, "mape"), endpoint={})
+            synthesized.definition("mlcases-dev-power-forecasting"),
+            power(0.16, record=deployed(0.1, "mape"), endpoint={}),
         )
     )
     assert run["status"] == "SUCCEEDED" and "UpdateEndpoint" in run["entered"]
@@ -116,7 +119,7 @@ def test_missing_metric_and_unexpected_lookup_errors_fail(synthesized: Synthesiz
         {"metrics": {"test:mean_wQuantileLoss": 0.15}},
     ):  # metric, bar
         results = {**power(0.15), "ReadEvaluation": {"document": document}}
-        run = execute(stub(synthesized.definition("PowerForecasting"), results))
+        run = execute(stub(synthesized.definition("mlcases-dev-power-forecasting"), results))
         assert (run["error"], run["cause"]) == (
             "QualityGateFailed",
             "metric test:mean_wQuantileLoss or its baseline bar was not reported by evaluate in run1",
@@ -124,7 +127,7 @@ def test_missing_metric_and_unexpected_lookup_errors_fail(synthesized: Synthesiz
     denied = Error(
         "SageMaker.SageMakerException", "User is not authorized to perform: sagemaker:DescribeEndpoint"
     )
-    run = execute(stub(synthesized.definition("PowerForecasting"), power(0.15, endpoint=denied)))
+    run = execute(stub(synthesized.definition("mlcases-dev-power-forecasting"), power(0.15, endpoint=denied)))
     assert (run["status"], run["error"]) == ("FAILED", "SageMaker.SageMakerException")
 
 
@@ -162,7 +165,7 @@ def test_fraud_deploys_the_model_its_evaluation_chose_if_it_beats_the_baseline(
     synthesized: Synthesized, auprc: float, chosen: str, status: str, deployed: str | None
 ) -> None:
     document = {"metrics": {"auprc_prior_corrected": auprc}, "gate": LOGISTIC, "chosen": chosen}
-    run = execute(stub(synthesized.definition("FraudDetection"), fraud(document)))
+    run = execute(stub(synthesized.definition("mlcases-dev-fraud-detection"), fraud(document)))
     assert run["status"] == status
     if deployed:
         assert run["output"]["record"]["model_name"] == deployed
@@ -182,14 +185,16 @@ def test_a_missing_or_unknown_choice_deploys_nothing(
     synthesized: Synthesized, choice: dict[str, str], cause: str
 ) -> None:
     document = {"metrics": {"auprc_prior_corrected": 0.9}, "gate": LOGISTIC, **choice}
-    run = execute(stub(synthesized.definition("FraudDetection"), fraud(document)))
+    run = execute(stub(synthesized.definition("mlcases-dev-fraud-detection"), fraud(document)))
     assert (run["status"], run["error"], run["cause"]) == ("FAILED", "QualityGateFailed", cause)
     assert "CreateEndpointConfig" not in run["entered"]
 
 
 def test_a_failed_job_is_notified_and_fails_the_execution(synthesized: Synthesized) -> None:
     failed = Error("States.TaskFailed", '{"FailureReason": "AlgorithmError: bad channel"}')
-    run = execute(stub(synthesized.definition("PowerForecasting"), {**power(0.15), "TrainDeepar": failed}))
+    run = execute(
+        stub(synthesized.definition("mlcases-dev-power-forecasting"), {**power(0.15), "TrainDeepar": failed})
+    )
     assert (run["status"], run["error"]) == ("FAILED", "StepFailed")
     assert run["cause"] == f"States.TaskFailed: {failed.cause}"
     assert run["entered"][-5:] == [

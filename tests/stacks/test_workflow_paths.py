@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Synthesized
-from helpers import success_path
+from helpers import stack_of, success_path
 
 from stacks.case_parts import ProcessingStep, TrainingStep
 from stacks.case_study import CaseStudy
@@ -53,7 +53,7 @@ def expected_order(case: CaseStudy) -> list[str]:
     return order + (["BeatsBaseline"] if case.gate.baseline else [])
 
 
-EXPECTED = {case.construct_id: expected_order(case) for case in ALL}
+EXPECTED = {stack_of(case.id): expected_order(case) for case in ALL}
 
 INTEGRATIONS = {  # state name prefix -> integration
     "Preprocess": "sagemaker:createProcessingJob.sync",
@@ -99,7 +99,7 @@ def integration(name: str) -> str:
 
 @pytest.mark.parametrize("stack", sorted(EXPECTED))
 def test_state_order(synthesized: Synthesized, stack: str) -> None:
-    case = next(c for c in ALL if c.construct_id == stack)
+    case = next(c for c in ALL if stack_of(c.id) == stack)
     use = [title(case.endpoint.model_step, "Use")]
     if case.endpoint.challengers:  # the evaluation's choice, then the model it names
         use = ["ChooseModel", "ChosenModel", *use]

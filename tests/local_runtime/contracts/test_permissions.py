@@ -16,7 +16,7 @@ from local_runtime.contracts.policies import Policies
 from local_runtime.errors import S3Error, SageMakerError
 from stacks.cases import ALL
 
-KEY = f"arn:aws:kms:{LOCAL_REGION}:{LOCAL_ACCOUNT}:key/platform-key961b73fd"
+KEY = f"arn:aws:kms:{LOCAL_REGION}:{LOCAL_ACCOUNT}:key/mlcases-dev-platform-key961b73fd"
 ARTIFACTS = f"mlcases-dev-artifacts-{LOCAL_ACCOUNT}-{LOCAL_REGION}"
 DATA = f"mlcases-dev-data-{LOCAL_ACCOUNT}-{LOCAL_REGION}"
 
@@ -41,7 +41,7 @@ def sagemaker_role(authorizer: Authorizer, case: str) -> str:
     (role,) = [
         r
         for r in authorizer.policies.trust
-        if r.split("/")[-1].startswith(f"{case.replace('-', '')}-sagemakerrole")
+        if r.split("/")[-1].startswith(f"mlcases-dev-{case}-sagemakerrole")
     ]
     return role
 
@@ -55,7 +55,7 @@ def test_the_platform_key_and_buckets_are_read_from_the_templates(authorizer: Au
 
 
 def test_every_deploy_call_is_granted(app: tuple[Assembly, Resolver], authorizer: Authorizer) -> None:
-    role = machine_role(app, "FraudDetection")
+    role = machine_role(app, "mlcases-dev-fraud-detection")
     alarms = {"AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "mlcases-dev-fraud-5xx"}]}}
     for resource, params in [
         ("aws-sdk:sagemaker:createEndpointConfig", {"EndpointConfigName": "fraud-ec-0123456789ab"}),
@@ -97,7 +97,7 @@ def test_a_case_may_not_touch_another_case_s_endpoint(
         AccessDenied,
         match=r"perform: sagemaker:DeleteEndpoint on resource: .*endpoint/mlcases-dev-moons",
     ):
-        authorizer.authorize(machine_role(app, "FraudDetection"), needs)
+        authorizer.authorize(machine_role(app, "mlcases-dev-fraud-detection"), needs)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_conditions_limit_what_the_state_machine_may_do(
 ) -> None:
     if need.resource == "SAGEMAKER_ROLE":
         need = Need(need.action, sagemaker_role(authorizer, "fraud-detection"), need.context)
-    role = machine_role(app, "FraudDetection")
+    role = machine_role(app, "mlcases-dev-fraud-detection")
     if allowed:
         authorizer.authorize(role, [need])
     else:
@@ -126,7 +126,7 @@ def test_conditions_limit_what_the_state_machine_may_do(
 def test_sync_jobs_need_the_managed_event_rules(
     app: tuple[Assembly, Resolver], authorizer: Authorizer
 ) -> None:
-    role = machine_role(app, "PowerForecasting")
+    role = machine_role(app, "mlcases-dev-power-forecasting")
     params = {
         "TrainingJobName": "power-deepar-0123456789ab",
         "RoleArn": sagemaker_role(authorizer, "power-forecasting"),
@@ -222,7 +222,7 @@ def test_a_key_policy_that_relies_on_source_keys_drops_alarm_notifications(autho
 def test_a_missing_record_is_no_such_key_only_with_list_bucket(
     app: tuple[Assembly, Resolver], authorizer: Authorizer
 ) -> None:
-    guard = CallGuard(authorizer, machine_role(app, "PopulationSegmentation"))
+    guard = CallGuard(authorizer, machine_role(app, "mlcases-dev-population-segmentation"))
     guard.missing_object("ReadDeploymentRecord", ARTIFACTS, "deployments/population-segmentation/record.json")
     with pytest.raises(S3Error, match=r"not authorized to perform: s3:ListBucket"):
         guard.missing_object(
@@ -234,7 +234,7 @@ def test_a_call_without_a_permission_rule_is_refused_by_name(
     app: tuple[Assembly, Resolver], authorizer: Authorizer
 ) -> None:
     """Unknown calls are not let through unchecked: the error names the call and local mode's limit."""
-    guard = CallGuard(authorizer, machine_role(app, "FraudDetection"))
+    guard = CallGuard(authorizer, machine_role(app, "mlcases-dev-fraud-detection"))
     with pytest.raises(
         SageMakerError, match=r"state X: local mode has no permission rule for sagemaker:stopPipe"
     ):
