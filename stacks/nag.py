@@ -32,6 +32,14 @@ WILDCARD_REASONS: tuple[tuple[str, str], ...] = (
     ),
     (r":s3:::.*-data-.*/", "Read-only access to this case's raw-data prefix."),
     (r":logs:.*:log-group:/aws/sagemaker/", "SageMaker jobs and endpoints create their own log streams."),
+    (
+        r":states:.*:execution:",
+        "Executions of this stack's own state machine (named at start), stopped when the stack is deleted.",
+    ),
+    (
+        r"^Resource::<TeardownHandler[0-9A-F]+\.Arn>:\*$",
+        "The CDK Provider framework invokes any version of the teardown handler it fronts.",
+    ),
 )
 
 

@@ -20,8 +20,10 @@ from stacks.config import StageConfig
 from stacks.endpoint_alarms import EndpointAlarms
 from stacks.nag import acknowledge_wildcards
 from stacks.sagemaker_role import KEY_ACTIONS, sagemaker_role
+from stacks.teardown import Teardown
 from stacks.workflow.context import WorkflowContext
 from stacks.workflow.definition import build_definition
+from stacks.workflow.endpoint_config import endpoint_config_prefix
 from stacks.workflow.failure import failure_path
 from stacks.workflow.start import defaults
 
@@ -80,6 +82,17 @@ class PipelineStack(Stack):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
         self._grant(ctx, role, key)
+        Teardown(
+            self,
+            "Teardown",
+            state_machine=self.state_machine,
+            endpoint_name=naming.endpoint_name(stage, case),
+            endpoint_config_prefix=f"{endpoint_config_prefix(ctx)}-",
+            model_prefix=f"{case.short_name}-",
+            sagemaker_role=role,
+            data_capture_uri=f"s3://{artifacts_bucket}/{naming.data_capture_prefix(case)}",
+            retain_logs=stage.retain_data,
+        )
         policy = self.state_machine.role.node.try_find_child("DefaultPolicy")
         assert isinstance(policy, iam.Policy)
         acknowledge_wildcards(policy, policy.document)

@@ -46,13 +46,17 @@ class PlatformStack(Stack):
                 )
             ],
             removal_policy=removal,
+            # dev buckets empty themselves on `cdk destroy`; prod retains bucket and objects
+            auto_delete_objects=not stage.retain_data,
         )
         acknowledge(
             access_logs,
             "AwsSolutions-S1",
             "This is the access-log bucket; logging it into itself would loop.",
         )
-        self.data_bucket = self._bucket("Data", naming.bucket_name(stage, "data"), access_logs, removal, [])
+        self.data_bucket = self._bucket(
+            "Data", naming.bucket_name(stage, "data"), access_logs, removal, [], stage
+        )
         self.artifacts_bucket = self._bucket(
             "Artifacts",
             naming.bucket_name(stage, "artifacts"),
@@ -72,6 +76,7 @@ class PlatformStack(Stack):
                 ),
                 s3.LifecycleRule(id="old-capture", prefix="datacapture/", expiration=Duration.days(90)),
             ],
+            stage,
         )
         self.topic = sns.Topic(
             self,
@@ -96,6 +101,7 @@ class PlatformStack(Stack):
         logs: s3.IBucket,
         removal: RemovalPolicy,
         rules: list[s3.LifecycleRule],
+        stage: StageConfig,
     ) -> s3.Bucket:
         return s3.Bucket(
             self,
@@ -119,6 +125,8 @@ class PlatformStack(Stack):
                 ),
             ],
             removal_policy=removal,
+            # dev buckets empty themselves on `cdk destroy`; prod retains bucket and objects
+            auto_delete_objects=not stage.retain_data,
         )
 
     def _allow_services(self, stage: StageConfig) -> None:
