@@ -2,7 +2,8 @@
 
 `-c stage=dev|prod` picks the stage; `-c region=...` (default in cdk.json) picks the region, which
 must be concrete at synth time because SageMaker image URIs differ per region. The account may stay
-unknown (environment-agnostic templates use `AWS::AccountId`).
+unknown (environment-agnostic templates use `AWS::AccountId`). `-c endpoint_instance_type=...`
+serves every case's endpoint on another instance type (the cheap dev profile: `ml.t2.medium`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class StageConfig:
     account: str | None
     retain_data: bool  # prod keeps the key, buckets and log groups (1 year, not 1 month) on delete
     project: str = PROJECT
+    endpoint_instance_type: str | None = None  # overrides every case's EndpointSpec.instance_type
 
     @property
     def prefix(self) -> str:
@@ -60,4 +62,20 @@ def load(context: Callable[[str], object], environ: dict[str, str] | None = None
     account = str(context("account") or env.get("CDK_DEFAULT_ACCOUNT") or "") or None
     if account is not None and not _ACCOUNT.match(account):
         raise ConfigError(f"account is {account!r}; expected 12 digits (-c account=<account id>)")
-    return StageConfig(stage, region, account, retain_data=stage == "prod")
+    instance_type = str(context("endpoint_instance_type") or "") or None
+    if instance_type is not None and instance_type not in endpoint_instance_types():
+        raise ConfigError(
+            f"endpoint_instance_type is {instance_type!r}; expected a SageMaker real-time instance type "
+            "(ProductionVariantInstanceType), e.g. -c endpoint_instance_type=ml.t2.medium"
+        )
+    return StageConfig(
+        stage, region, account, retain_data=stage == "prod", endpoint_instance_type=instance_type
+    )
+
+
+def endpoint_instance_types() -> frozenset[str]:
+    """The instance types SageMaker accepts for an endpoint's production variant, from the API model."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return frozenset(model.shape_for("ProductionVariantInstanceType").enum)

@@ -97,7 +97,7 @@ def endpoint_config_states(ctx: WorkflowContext) -> tuple[sfn.State, sfn.Pass]:
                     "VariantName": VARIANT,
                     "ModelName": sfn.JsonPath.string_at(f"{MODEL}.model_name"),
                     "InitialInstanceCount": spec.instance_count,
-                    "InstanceType": spec.instance_type,
+                    "InstanceType": ctx.stage.endpoint_instance_type or spec.instance_type,
                     "InitialVariantWeight": 1,
                 }
             ],

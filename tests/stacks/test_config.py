@@ -36,6 +36,7 @@ def test_prod_retains_data_and_takes_account_from_the_environment() -> None:
         ({}, {}, "set -c region="),
         ({"region": "mars-1"}, {}, "set -c region="),
         ({"region": "us-east-1", "account": "12"}, {}, "expected 12 digits"),
+        ({"region": "us-east-1", "endpoint_instance_type": "t2.medium"}, {}, "ProductionVariantInstanceType"),
     ],
 )
 def test_bad_configuration_is_rejected(
@@ -43,3 +44,9 @@ def test_bad_configuration_is_rejected(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         load(context.get, environ)
+
+
+def test_the_cheap_dev_profile_picks_a_smaller_endpoint_instance() -> None:
+    stage = load(ctx(region="us-east-1", endpoint_instance_type="ml.t2.medium"), {})
+    assert stage.endpoint_instance_type == "ml.t2.medium"
+    assert load(ctx(region="us-east-1"), {}).endpoint_instance_type is None

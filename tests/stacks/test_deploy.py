@@ -3,9 +3,11 @@ failed endpoint ends the execution failed, never as success."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from aws_cdk.assertions import Capture, Match
-from conftest import Synthesized
+from conftest import Synthesized, cdk_context
 from helpers import pipeline_stacks, short_names
 
 STACKS = pipeline_stacks()
@@ -187,3 +189,21 @@ def test_success_writes_the_deployment_record(synthesized: Synthesized) -> None:
     synthesized.template("mlcases-dev-population-segmentation").resource_count_is(
         "AWS::StepFunctions::StateMachine", 1
     )
+
+
+def test_the_cheap_dev_profile_serves_on_the_instance_type_it_names(tmp_path: Path) -> None:
+    """`-c endpoint_instance_type=ml.t2.medium` changes the endpoint config only (still 2 instances:
+    a canary may take at most half the fleet)."""
+    from aws_cdk import App
+
+    from stacks.app_builder import build
+    from stacks.cases import ALL
+    from stacks.config import load
+
+    context = {**cdk_context(), "stage": "dev", "endpoint_instance_type": "ml.t2.medium"}
+    app = App(outdir=str(tmp_path), context=context, builtin_cloud_formation_validation=False)
+    build(app, load(context.get, {}), tuple(c for c in ALL if c.id == "moon-classification"))
+    app.synth()
+    template = (tmp_path / "mlcases-dev-moon-classification.template.json").read_text()
+    variant = '\\"InitialInstanceCount\\":2,\\"InstanceType\\":\\"ml.t2.medium\\"'
+    assert template.count(variant) == 1, "one endpoint config state, on ml.t2.medium"
