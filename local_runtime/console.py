@@ -52,8 +52,8 @@ class Progress:
 
 def summary(run: CaseRun) -> None:
     print(f"\n{run.case}: {run.status} in {run.duration_s:.1f}s (execution {run.execution})")
-    if run.error:
-        print(f"  error: {run.error}\n  cause: {run.cause}")
+    if run.failure_reason:  # the cause in full is in the report, the history and --json
+        print(f"  {run.failure_reason}")
     for note in run.notifications:
         print(f"  notified: {str(note.get('Subject') or note.get('Message', ''))[:200]}")
     for name, value in sorted(run.metrics.items()):
