@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local_runtime import cases, retention
+from local_runtime import cases, outcomes, retention
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
 from local_runtime.destroy import destroy as destroy_case
@@ -31,6 +31,7 @@ class Progress:
     def __init__(self, case: str, out: Any = None) -> None:
         self.case, self.out, self.start = case, out or sys.stdout, time.monotonic()
         self._entered: dict[str, float] = {}
+        self._raised: dict[str, str | None] = {}  # state -> its expected outcome's meaning, if expected
 
     def __call__(self, event: ProgressEvent) -> None:
         clock = f"{time.monotonic() - self.start:7.1f}s"
@@ -40,7 +41,15 @@ class Progress:
                 return self._print(f"{clock}  > {event.name}")
             took = time.monotonic() - self._entered.get(event.name, time.monotonic())
             if event.phase == "failed":  # a Catch or Retry may still handle it: the next lines tell
+                meaning = outcomes.expected(event.name, event.detail, None)
+                self._raised[event.name] = meaning
+                if meaning:
+                    return self._print(f"{clock}      {outcomes.said(event.name, meaning)}")
                 return self._print(f"{clock}  raised {event.name}: {event.detail}")
+            if event.name in self._raised:
+                if self._raised.pop(event.name):
+                    return None  # the outcome line said it
+                return self._print(f"{clock}      caught {event.name} after {took:.1f}s")
             return self._print(f"{clock}      ok {event.name} in {took:.1f}s")
         if event.source == "Execution":
             return self._print(f"{clock}  [{self.case}] execution {event.name} {event.phase} {event.detail}")
@@ -181,12 +190,20 @@ def history(workdir: Path, execution: str) -> int:
     events: list[dict[str, Any]] = record["events"]
     first = datetime.fromisoformat(events[0]["timestamp"]) if events else None
     print(f"{'ID':>4}  {'Type':<28}{'Step':<28}{'Elapsed (ms)':>13}  Timestamp")
+    state = ""
     for event in events:
         when = datetime.fromisoformat(event["timestamp"])
         details: Any = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-        step = details.get("name", "") if isinstance(details, dict) else ""
+        details = details if isinstance(details, dict) else {}
+        step, kind, note = details.get("name", ""), event["type"], ""
+        state = step or state
+        meaning = kind == "TaskFailed" and outcomes.expected(
+            state, details.get("error"), details.get("cause", "")
+        )
+        if meaning:  # the state machine's Catch expects it: an outcome, not a failed state
+            step, kind, note = state, "ExpectedOutcome", f"  {outcomes.said(state, meaning)}"
         elapsed = int((when - first).total_seconds() * 1000) if first else 0
-        print(f"{event['id']:>4}  {event['type']:<28}{step:<28}{elapsed:>13}  {when.isoformat()}")
+        print(f"{event['id']:>4}  {kind:<28}{step:<28}{elapsed:>13}  {when.isoformat()}{note}")
     print(
         f"\nstatus {record['status']}"
         + (f": {record['error']} — {record['cause']}" if record["error"] else "")

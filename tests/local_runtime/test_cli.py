@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
+from local_runtime import console, outcomes
 from local_runtime.cli import main
 from local_runtime.pipeline import CaseRun
+from local_runtime.sagemaker.progress import ProgressEvent
 
 EVENTS = [
     {"id": 1, "type": "ExecutionStarted", "timestamp": "2026-11-24T01:00:00+00:00"},
@@ -66,3 +69,61 @@ def test_json_summary_has_the_documented_keys() -> None:
     assert set(ok.to_json()) == {"case", "status", "execution", "duration_s", "metrics", "endpoint", "report"}
     failed = CaseRun("moon-classification", "FAILED", "x", 1.0, error="RolledBack", cause="alarm")
     assert failed.to_json()["error"] == "RolledBack" and failed.to_json()["cause"] == "alarm"
+
+
+NOT_FOUND = ("SageMaker.ValidationException", 'Could not find endpoint "mlcases-dev-moons".')
+
+
+def entered(event_id: int, name: str) -> dict[str, object]:
+    return {
+        "id": event_id,
+        "type": "TaskStateEntered",
+        "timestamp": "2026-11-24T01:00:03+00:00",
+        "stateEnteredEventDetails": {"name": name},
+    }
+
+
+def test_an_expected_failure_is_an_outcome_in_progress_and_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = io.StringIO()
+    progress = console.Progress("moon-classification", out)
+    progress(ProgressEvent("State", "FindEndpoint", "entered"))
+    progress(ProgressEvent("State", "FindEndpoint", "failed", NOT_FOUND[0]))
+    progress(ProgressEvent("State", "FindEndpoint", "exited"))
+    progress(ProgressEvent("State", "Train", "entered"))
+    progress(ProgressEvent("State", "Train", "failed", "States.TaskFailed"))
+    progress(ProgressEvent("State", "Train", "exited"))
+    lines = [line.split(maxsplit=1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "> FindEndpoint",
+        "FindEndpoint: no endpoint yet: the first deployment creates it",
+        "> Train",
+        "raised Train: States.TaskFailed",
+        "caught Train after 0.0s",
+    ]
+
+    failed = {"error": NOT_FOUND[0], "cause": NOT_FOUND[1], "resource": "describeEndpoint"}
+    events = [
+        *EVENTS,
+        entered(4, "FindEndpoint"),
+        {
+            "id": 5,
+            "type": "TaskFailed",
+            "timestamp": "2026-11-24T01:00:04+00:00",
+            "taskFailedEventDetails": failed,
+        },
+    ]
+    record = {"status": "SUCCEEDED", "error": None, "cause": None, "events": events}
+    (tmp_path / "executions").mkdir()
+    (tmp_path / "executions" / "run-1.json").write_text(json.dumps(record))
+    assert main(["history", "run-1", "--workdir", str(tmp_path)]) == 0
+    row = capsys.readouterr().out.splitlines()[5]
+    assert row.split()[:4] == ["5", "ExpectedOutcome", "FindEndpoint", "4000"]
+    assert row.endswith("FindEndpoint: no endpoint yet: the first deployment creates it")
+    assert "Failed" not in row
+
+
+def test_a_not_found_with_another_cause_is_not_taken_for_the_first_deployment() -> None:
+    assert outcomes.expected("FindEndpoint", NOT_FOUND[0], "Access denied") is None
+    assert outcomes.expected("ReadDeploymentRecord", "S3.NoSuchKeyException", "")
