@@ -110,8 +110,8 @@ def _run(args: argparse.Namespace) -> int:
             console.summary(run)
         if run.error == INTERRUPTED_ERROR:
             return INTERRUPTED_EXIT  # Ctrl-C stops the whole command, not only this case
-    if not args.json and len(runs) > 1:
-        console.table(runs)
+    if not args.json:
+        console.summary_table(runs, args.workdir)
     return 0 if all(r.status == "SUCCEEDED" for r in runs) else 1
 
 

@@ -14,11 +14,13 @@ from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
 from local_runtime.destroy import destroy as destroy_case
 from local_runtime.destroy import owns
+from local_runtime.endpoints import host
 from local_runtime.endpoints.controller import EndpointController, EndpointNotFound
 from local_runtime.endpoints.store import DamagedRecord
 from local_runtime.errors import ContractViolation, DamagedState
 from local_runtime.pipeline import CaseRun, load_assembly
 from local_runtime.sagemaker.progress import ProgressEvent
+from stacks.case_parts import Direction
 
 
 class UserError(Exception):
@@ -77,16 +79,48 @@ def summary(run: CaseRun) -> None:
     print(f"  report: {run.report}\n", flush=True)
 
 
-def table(runs: list[CaseRun]) -> None:
-    print(f"{'case':<26}{'status':<11}{'seconds':>9}  key metrics")
+def gate_line(case: str, gate: dict[str, Any] | None, metrics: dict[str, float]) -> str:
+    """`metric value vs threshold`: what the run's gate compared, else the case config's bar."""
+    config = cases.find(case).gate
+    sign = ">=" if config.direction is Direction.MAXIMIZE else "<="
+    if gate is None:  # the run stopped before the gate: the configured bar, and the figure if scored
+        value = metrics.get(config.metric)
+        shown = "not scored" if value is None else f"{value:.4f}"
+        return f"{config.metric} {shown} (needs {sign} {config.threshold:g})"
+    needs = f"{sign} {gate['threshold']:g}"
+    if gate.get("bar") is not None:  # and beat the baseline by the margin
+        needs += f" and {sign} {gate['bar']:.4f} = {gate['baseline']} {gate['baseline_value']:.4f}"
+        needs += f" {'+' if sign == '>=' else '-'} {gate['margin']:g}"
+    return f"{gate['name']} {gate['value']:.4f} (needs {needs})"
+
+
+def summary_table(runs: list[CaseRun], workdir: Path) -> None:
+    """The end of `run`: per case its status, its gate's figures, its report and how to reach its
+    endpoint (a URL only while a `serve` hosts the workdir, else the commands that reach it)."""
+    served = host.find(workdir.resolve())
+    print(f"{'case':<26}{'status':<11}{'seconds':>8}  quality gate")
     for run in runs:
-        # what a reader looks at first; the full set is in the summary above and in --json
-        keys = [k for k in cases.find(run.case).local.key_metrics if k in run.metrics] or sorted(run.metrics)[
-            :4
-        ]
-        shown = ", ".join(f"{k}={run.metrics[k]:.3f}" for k in keys)
-        status = run.status if not run.error else f"{run.status} ({run.error})"
-        print(f"{run.case:<26}{status:<11}{run.duration_s:>9.1f}  {shown}")
+        gate = gate_line(run.case, run.gate, run.metrics)
+        print(f"{run.case:<26}{run.status:<11}{run.duration_s:>8.1f}  {gate}")
+        gate_metric = (run.gate or {}).get("name", cases.find(run.case).gate.metric)
+        others = [k for k in cases.find(run.case).local.key_metrics if k in run.metrics and k != gate_metric]
+        if others:
+            print(f"{'':<47}also: " + ", ".join(f"{k}={run.metrics[k]:.4f}" for k in others))
+        if run.failure_reason and len(runs) > 1:  # one case: its summary just above said it
+            print(f"{'':<4}why:      {run.failure_reason}")
+        print(f"{'':<4}report:   {run.report}")
+        if run.endpoint:
+            print(
+                f"{'':<4}endpoint: {run.endpoint['name']} {run.endpoint['status']}: "
+                f"`python -m local_runtime invoke {run.case}`"
+            )
+            if served:
+                print(f"{'':<4}url:      {served}/endpoints/{run.endpoint['name']}/invocations")
+            else:
+                print(f"{'':<4}url:      none until `python -m local_runtime serve` hosts the workdir")
+        else:
+            print(f"{'':<4}endpoint: none deployed")
+    sys.stdout.flush()
 
 
 def list_cases() -> int:

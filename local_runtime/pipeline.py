@@ -58,6 +58,7 @@ class CaseRun:
     states: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     failure: failure_reason.Failure | None = None
+    gate: dict[str, Any] | None = None  # what the quality gate compared: name, value, threshold (, bar)
 
     @property
     def failure_reason(self) -> str | None:
@@ -72,6 +73,7 @@ class CaseRun:
             "cause",
             "failure_reason",
             "execution",
+            "gate",
             "duration_s",
             "metrics",
             "endpoint",
@@ -208,6 +210,7 @@ def run_case(
         metrics=_metrics(sagemaker, run_dirs, started),
         endpoint=_endpoint_summary(live, host_url),
         notifications=result.notifications,
+        gate=figures.metric if (figures := timeline.gate_figures(result.events)) else None,
     )
     if result.status != "SUCCEEDED":
         run.failure = failure_reason.explain(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime import console, outcomes
+from local_runtime import cases, console, outcomes
 from local_runtime.cli import main
 from local_runtime.pipeline import CaseRun
+from local_runtime.reaper import this_process
 from local_runtime.sagemaker.progress import ProgressEvent
 
 EVENTS = [
@@ -66,7 +67,16 @@ def test_unknown_case_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str
 
 def test_json_summary_has_the_documented_keys() -> None:
     ok = CaseRun("moon-classification", "SUCCEEDED", "x", 1.0, metrics={"test:accuracy": 0.9})
-    assert set(ok.to_json()) == {"case", "status", "execution", "duration_s", "metrics", "endpoint", "report"}
+    assert set(ok.to_json()) == {
+        "case",
+        "status",
+        "execution",
+        "gate",
+        "duration_s",
+        "metrics",
+        "endpoint",
+        "report",
+    }
     failed = CaseRun("moon-classification", "FAILED", "x", 1.0, error="RolledBack", cause="alarm")
     assert failed.to_json()["error"] == "RolledBack" and failed.to_json()["cause"] == "alarm"
 
@@ -127,3 +137,39 @@ def test_an_expected_failure_is_an_outcome_in_progress_and_history(
 def test_a_not_found_with_another_cause_is_not_taken_for_the_first_deployment() -> None:
     assert outcomes.expected("FindEndpoint", NOT_FOUND[0], "Access denied") is None
     assert outcomes.expected("ReadDeploymentRecord", "S3.NoSuchKeyException", "")
+
+
+ENDPOINT = {"name": "mlcases-dev-moons", "status": "InService", "live_config": "c", "url": None}
+GATE = {"name": "test:accuracy", "value": 0.9267, "threshold": 0.9}
+GATE |= {"baseline": "logistic_regression", "margin": 0.03, "baseline_value": 0.86, "bar": 0.89}
+
+
+def test_the_summary_table_gives_the_gate_the_report_and_the_way_to_the_endpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    metrics = {"test:accuracy": 0.9267, "test:log_loss": 0.17}
+    ok = CaseRun("moon-classification", "SUCCEEDED", "x", 20.0, metrics=metrics, endpoint=ENDPOINT, gate=GATE)
+    ok.report = "/w/reports/x.html"
+    failed = CaseRun("fraud-detection", "FAILED", "y", 5.0, error="StepFailed", report="/w/reports/y.html")
+    console.summary_table([ok, failed], tmp_path)
+    out = capsys.readouterr().out
+    assert (
+        "moon-classification       SUCCEEDED      20.0  test:accuracy 0.9267 (needs >= 0.9 and >= 0.8900"
+        in out
+    )
+    assert "= logistic_regression 0.8600 + 0.03)" in out
+    assert "python -m local_runtime invoke moon-classification" in out and "/w/reports/x.html" in out
+    assert "url:      none until `python -m local_runtime serve`" in out and "http" not in out
+    threshold = cases.find("fraud-detection").gate.threshold
+    assert (
+        "fraud-detection           FAILED          5.0  " in out
+        and f"not scored (needs >= {threshold:g})" in out
+    )
+
+    (tmp_path / "endpoints").mkdir()
+    serving = {"url": "http://127.0.0.1:8099", "process": this_process()}
+    (tmp_path / "endpoints" / "host.json").write_text(json.dumps(serving))
+    console.summary_table([ok], tmp_path)
+    assert (
+        "url:      http://127.0.0.1:8099/endpoints/mlcases-dev-moons/invocations" in capsys.readouterr().out
+    )
