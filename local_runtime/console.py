@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local_runtime import cases, outcomes, retention
+from local_runtime import cases, failure_reason, outcomes, retention, timeline
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
 from local_runtime.destroy import destroy as destroy_case
@@ -21,6 +21,7 @@ from local_runtime.errors import ContractViolation, DamagedState
 from local_runtime.pipeline import CaseRun, load_assembly
 from local_runtime.sagemaker.progress import ProgressEvent
 from stacks.case_parts import Direction
+from stacks.case_study import CaseStudy
 
 
 class UserError(Exception):
@@ -123,12 +124,76 @@ def summary_table(runs: list[CaseRun], workdir: Path) -> None:
     sys.stdout.flush()
 
 
-def list_cases() -> int:
+def list_cases(workdir: Path) -> int:
     from stacks.cases import ALL  # the CDK app's case studies, as data
 
     for case in ALL:
         steps = " -> ".join(step.name for step in case.steps)
-        print(f"{case.id:<26}{case.description}\n{'':<26}steps: {steps}; gate: {case.gate.metric}")
+        print(f"{case.id:<26}{case.description}\n{'':<26}steps: {steps}")
+        print(f"{'':<26}gate: {gate_config(case)}")
+        for line in last_outcome(case, workdir.resolve()):
+            print(f"{'':<26}{line}")
+    return 0
+
+
+def gate_config(case: CaseStudy) -> str:
+    """The case config's bar, e.g. `test:accuracy >= 0.9, and >= logistic_regression + 0.03`."""
+    gate = case.gate
+    sign = ">=" if gate.direction is Direction.MAXIMIZE else "<="
+    beat = (
+        f", and {sign} {gate.baseline} {'+' if sign == '>=' else '-'} {gate.margin:g}"
+        if gate.baseline
+        else ""
+    )
+    return f"{gate.metric} {sign} {gate.threshold:g}{beat}"
+
+
+def last_outcome(case: CaseStudy, workdir: Path) -> list[str]:
+    """The case's last execution in `workdir`: its status and why (a failure line or the expected
+    outcomes it took), its gate's figures, and whether the case has an endpoint deployed."""
+    records = sorted((workdir / "executions").glob(f"{case.id}-*.json"))
+    if not records:
+        return [f"last run: none in {workdir}"]
+    try:
+        record = _execution_record(records[-1])
+    except UserError as exc:
+        return [f"last run: {exc}"]
+    events = record["events"]
+    lines = [f"last run: {records[-1].stem} {record['status']}"]
+    if record["status"] not in ("SUCCEEDED", "RUNNING"):
+        failure = failure_reason.explain(
+            case, events, error=record["error"], cause=record["cause"], workdir=workdir
+        )
+        lines.append(f"  {failure.line(None)}")
+    for failed in failure_reason.state_failures(events):
+        if meaning := outcomes.expected(failed.state, failed.error, failed.cause):
+            lines.append(f"  {outcomes.said(failed.state, meaning)}")
+    figures = timeline.gate_figures(events)
+    if figures is not None:
+        lines.append(f"  gate: {gate_line(case.id, figures.metric, {})}")
+    lines.append(f"  endpoint: {_deployed(case, workdir) or 'none deployed'}")
+    return lines
+
+
+def _deployed(case: CaseStudy, workdir: Path) -> str | None:
+    """`<name> <status>` of the case's endpoint record (its live config is named after the case)."""
+    for path in sorted((workdir / "endpoints" / "endpoints").glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+            config = str(record["EndpointConfigName"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if owns(case, path.stem, Path(config)):
+            return f"{record.get('EndpointName', path.stem)} {record.get('EndpointStatus', '')}".strip()
+    return None
+
+
+def last_outcomes(workdir: Path) -> int:
+    """`history` without an execution: each case's last outcome."""
+    for case in cases.ALL:
+        print(f"{case.id} (gate: {gate_config(case)})")
+        for line in last_outcome(case, workdir.resolve()):
+            print(f"  {line}")
     return 0
 
 
@@ -215,7 +280,9 @@ def clean(workdir: Path, keep: int) -> int:
     return 0
 
 
-def history(workdir: Path, execution: str) -> int:
+def history(workdir: Path, execution: str | None) -> int:
+    if execution is None:
+        return last_outcomes(workdir)
     path = workdir / "executions" / f"{execution}.json"
     if not path.is_file():
         known = sorted(p.stem for p in (workdir / "executions").glob("*.json"))[-10:]
@@ -242,6 +309,18 @@ def history(workdir: Path, execution: str) -> int:
         f"\nstatus {record['status']}"
         + (f": {record['error']} — {record['cause']}" if record["error"] else "")
     )
+    case = next((c for c in cases.ALL if execution.startswith(f"{c.id}-")), None)
+    if case is not None:
+        figures = timeline.gate_figures(events)
+        if figures is not None:
+            print(f"gate: {gate_line(case.id, figures.metric, {})}")
+        else:
+            print(f"gate: {gate_config(case)} (not reached)")
+        if record["error"]:
+            failure = failure_reason.explain(
+                case, events, error=record["error"], cause=record["cause"], workdir=workdir
+            )
+            print(failure.line(None))
     return 0
 
 

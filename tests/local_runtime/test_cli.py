@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from local_runtime import cases, console, outcomes
-from local_runtime.cli import main
+from local_runtime.cli import _parser, main
 from local_runtime.pipeline import CaseRun
 from local_runtime.reaper import this_process
 from local_runtime.sagemaker.progress import ProgressEvent
@@ -173,3 +174,84 @@ def test_the_summary_table_gives_the_gate_the_report_and_the_way_to_the_endpoint
     assert (
         "url:      http://127.0.0.1:8099/endpoints/mlcases-dev-moons/invocations" in capsys.readouterr().out
     )
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices)
+
+
+@pytest.mark.parametrize("name", ["list", "run", "invoke", "serve", "history", "destroy", "clean"])
+def test_every_option_has_help_that_shows_its_default(name: str) -> None:
+    parser = subcommands()[name]
+    text = " ".join(parser.format_help().split())
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        assert action.help, f"{name} {action.dest} has no help"
+        if action.option_strings:
+            assert f"{' '.join(action.help.split())} (default: " in text, f"{name} {action.dest}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["run", "all", "--time-scale", "-1"], "argument --time-scale: a factor > 0"),
+        (["run", "all", "--time-scale", "0"], "argument --time-scale: a factor > 0"),
+        (["run", "all", "--time-scale", "nan"], "argument --time-scale: a factor > 0"),
+        (["serve", "--port", "0"], "argument --port: a TCP port from 1 to 65535, not 0"),
+        (["serve", "--port", "70000"], "argument --port: a TCP port from 1 to 65535, not 70000"),
+        (["run", "all", "--input", "[1, 2]"], "argument --input: a JSON object such as"),
+        (["run", "all", "--input", "{nope"], "argument --input: not JSON"),
+        (
+            ["run", "all", "--data-dir", "/no/such/dir"],
+            "argument --data-dir: /no/such/dir is not a directory",
+        ),
+        (["run", "all", "--keep-runs", "0"], "argument --keep-runs: keep at least the last execution"),
+        (["clean", "--keep-runs", "0"], "argument --keep-runs: keep at least the last execution"),
+    ],
+)
+def test_invalid_values_are_one_line_errors(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and err.splitlines()[-1].startswith("python -m local_runtime "), err
+    assert "Traceback" not in err
+
+
+def test_list_and_history_give_the_gate_and_each_cases_last_outcome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = {"error": "States.TaskFailed", "cause": "{}"}
+    events = [
+        *EVENTS,
+        entered(4, "FindEndpoint"),
+        {
+            "id": 5,
+            "type": "TaskFailed",
+            "timestamp": "2026-11-24T01:00:04+00:00",
+            "taskFailedEventDetails": {"error": NOT_FOUND[0], "cause": NOT_FOUND[1]},
+        },
+        entered(6, "Train"),
+        {
+            "id": 7,
+            "type": "TaskFailed",
+            "timestamp": "2026-11-24T01:00:05+00:00",
+            "taskFailedEventDetails": failed,
+        },
+    ]
+    record = {"status": "FAILED", "error": "StepFailed", "cause": "States.TaskFailed: {}", "events": events}
+    (tmp_path / "executions").mkdir()
+    (tmp_path / "executions" / "moon-classification-20261124T010000-001.json").write_text(json.dumps(record))
+    threshold = cases.find("moon-classification").gate.threshold
+    for argv in (["list", "--workdir", str(tmp_path)], ["history", "--workdir", str(tmp_path)]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert f"gate: test:accuracy >= {threshold:g}" in out, out
+        assert "last run: moon-classification-20261124T010000-001 FAILED" in out
+        assert "moon-classification failed at Train: States.TaskFailed" in out
+        assert "FindEndpoint: no endpoint yet: the first deployment creates it" in out
+        assert "endpoint: none deployed" in out and f"last run: none in {tmp_path}" in out
