@@ -109,8 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--input",
         type=_json_object,
-        default=None,
-        help="the execution's start input, a JSON object (none: {})",
+        default="{}",
+        help="the execution's start input, a JSON object",
     )
     run.add_argument(
         "--keep-runs",
@@ -135,7 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080, help="the TCP port to listen on (1-65535)")
 
     history = command("history", "an execution's event history")
-    history.add_argument("execution", nargs="?", help="an execution name (none: each case's last outcome)")
+    history.add_argument(
+        "execution", nargs="?", help="an execution name; without one, each case's gate and last outcome"
+    )
     _workdir(history)
 
     destroy = command("destroy", DESTROY_HELP)
