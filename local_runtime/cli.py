@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from local_runtime import bundled_data, console, retention
 from local_runtime import cases as cases_module
@@ -16,6 +18,9 @@ from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun, run_case
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
+DESTROY_HELP = (
+    "remove a case's endpoint, endpoint configs and models from the workdir (data and history stay)"
+)
 
 
 def _at_least_one(text: str) -> int:
@@ -25,54 +30,125 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m local_runtime", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the case studies")
+def _time_scale(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"a factor > 0 (1 is real time, 0.01 a hundred times faster), not {text}"
+        )
+    return value
 
-    run = sub.add_parser("run", help="run a case study's state machine (or all four) locally")
-    run.add_argument("case", choices=[*CASE_IDS, "all"])
-    run.add_argument("--data-dir", type=Path, default=bundled_data.DEFAULT_DATA_DIR)
-    run.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port from 1 to 65535, not {value}")
+    return value
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON ({exc}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f'a JSON object such as \'{{"raw_data_uri": "s3://..."}}\', not {text!r}'
+        )
+    return value
+
+
+def _directory(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is not a directory")
+    return path
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default."""
+
+
+def _workdir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help="where local runs keep their state (S3, jobs, endpoints)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m local_runtime", description=__doc__, formatter_class=_Help
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, formatter_class=_Help)
+
+    listing = command("list", "list the case studies, their gates and each one's last outcome in the workdir")
+    _workdir(listing)
+
+    run = command("run", "run a case study's state machine (or all four) locally")
+    run.add_argument("case", choices=[*CASE_IDS, "all"], help="the case study to run")
+    run.add_argument(
+        "--data-dir",
+        type=_directory,
+        default=bundled_data.DEFAULT_DATA_DIR,
+        help="a folder laid out like data/ (e.g. moons/train.csv) holding the raw data to stage",
+    )
+    _workdir(run)
     run.add_argument("--json", action="store_true", help="print one JSON object per case, nothing else")
-    run.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, help="Wait/bake time factor")
-    run.add_argument("--input", type=json.loads, default=None, help="start input (JSON) for the execution")
+    run.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        default=DEFAULT_TIME_SCALE,
+        help="factor on Wait and bake times (> 0)",
+    )
+    run.add_argument(
+        "--input",
+        type=_json_object,
+        default="{}",
+        help="the execution's start input, a JSON object",
+    )
     run.add_argument(
         "--keep-runs",
         type=_at_least_one,
         default=retention.KEEP_RUNS,
-        help=f"executions kept per case, older ones pruned after the run (default {retention.KEEP_RUNS})",
+        help="executions kept per case, older ones pruned after the run",
     )
 
-    invoke = sub.add_parser("invoke", help="call a case's local endpoint")
-    invoke.add_argument("case", choices=CASE_IDS)
-    invoke.add_argument("--body", help="request body, or @file; default: a sample from the last run")
-    invoke.add_argument("--content-type", default="text/csv")
-    invoke.add_argument("--accept", default="application/json")
-    invoke.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
-
-    serve = sub.add_parser("serve", help="host every endpoint deployed in a workdir on 127.0.0.1")
-    serve.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
-    serve.add_argument("--port", type=int, default=8080)
-
-    history = sub.add_parser("history", help="an execution's event history")
-    history.add_argument("execution")
-    history.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
-
-    destroy = sub.add_parser(
-        "destroy",
-        help="remove a case's endpoint, endpoint configs and models from the workdir (data and history stay)",
+    invoke = command("invoke", "call a case's local endpoint")
+    invoke.add_argument("case", choices=CASE_IDS, help="the case study whose endpoint to call")
+    invoke.add_argument(
+        "--body", help="request body, or @file (none: a sample built from the last run, printed to stderr)"
     )
-    destroy.add_argument("case", choices=[*CASE_IDS, "all"])
-    destroy.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
-
-    clean = sub.add_parser(
-        "clean", help="prune old executions' jobs, artifacts and reports (live endpoints keep theirs)"
+    invoke.add_argument("--content-type", default="text/csv", help="the body's content type (with --body)")
+    invoke.add_argument(
+        "--accept", default="application/json", help="the answer's content type (with --body)"
     )
+    _workdir(invoke)
+
+    serve = command("serve", "host every endpoint deployed in a workdir on 127.0.0.1")
+    _workdir(serve)
+    serve.add_argument("--port", type=_port, default=8080, help="the TCP port to listen on (1-65535)")
+
+    history = command("history", "an execution's event history")
+    history.add_argument(
+        "execution", nargs="?", help="an execution name; without one, each case's gate and last outcome"
+    )
+    _workdir(history)
+
+    destroy = command("destroy", DESTROY_HELP)
+    destroy.add_argument("case", choices=[*CASE_IDS, "all"], help="the case study (or all four)")
+    _workdir(destroy)
+
+    clean = command("clean", "prune old executions' jobs, artifacts and reports (live endpoints keep theirs)")
     clean.add_argument(
         "--keep-runs", type=_at_least_one, default=retention.KEEP_RUNS, help="executions kept per case"
     )
-    clean.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    _workdir(clean)
     return parser
 
 
@@ -110,8 +186,8 @@ def _run(args: argparse.Namespace) -> int:
             console.summary(run)
         if run.error == INTERRUPTED_ERROR:
             return INTERRUPTED_EXIT  # Ctrl-C stops the whole command, not only this case
-    if not args.json and len(runs) > 1:
-        console.table(runs)
+    if not args.json:
+        console.summary_table(runs, args.workdir)
     return 0 if all(r.status == "SUCCEEDED" for r in runs) else 1
 
 
@@ -119,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
-            return console.list_cases()
+            return console.list_cases(args.workdir)
         if args.command == "run":
             return _run(args)
         if args.command == "invoke":

@@ -9,16 +9,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local_runtime import cases, retention
+from local_runtime import cases, failure_reason, outcomes, retention, timeline
 from local_runtime.assembly import SynthError
 from local_runtime.bundled_data import DataError
 from local_runtime.destroy import destroy as destroy_case
 from local_runtime.destroy import owns
+from local_runtime.endpoints import host
 from local_runtime.endpoints.controller import EndpointController, EndpointNotFound
 from local_runtime.endpoints.store import DamagedRecord
 from local_runtime.errors import ContractViolation, DamagedState
 from local_runtime.pipeline import CaseRun, load_assembly
 from local_runtime.sagemaker.progress import ProgressEvent
+from stacks.case_parts import Direction
+from stacks.case_study import CaseStudy
 
 
 class UserError(Exception):
@@ -31,6 +34,7 @@ class Progress:
     def __init__(self, case: str, out: Any = None) -> None:
         self.case, self.out, self.start = case, out or sys.stdout, time.monotonic()
         self._entered: dict[str, float] = {}
+        self._raised: dict[str, str | None] = {}  # state -> its expected outcome's meaning, if expected
 
     def __call__(self, event: ProgressEvent) -> None:
         clock = f"{time.monotonic() - self.start:7.1f}s"
@@ -40,7 +44,15 @@ class Progress:
                 return self._print(f"{clock}  > {event.name}")
             took = time.monotonic() - self._entered.get(event.name, time.monotonic())
             if event.phase == "failed":  # a Catch or Retry may still handle it: the next lines tell
+                meaning = outcomes.expected(event.name, event.detail, None)
+                self._raised[event.name] = meaning
+                if meaning:
+                    return self._print(f"{clock}      {outcomes.said(event.name, meaning)}")
                 return self._print(f"{clock}  raised {event.name}: {event.detail}")
+            if event.name in self._raised:
+                if self._raised.pop(event.name):
+                    return None  # the outcome line said it
+                return self._print(f"{clock}      caught {event.name} after {took:.1f}s")
             return self._print(f"{clock}      ok {event.name} in {took:.1f}s")
         if event.source == "Execution":
             return self._print(f"{clock}  [{self.case}] execution {event.name} {event.phase} {event.detail}")
@@ -52,8 +64,8 @@ class Progress:
 
 def summary(run: CaseRun) -> None:
     print(f"\n{run.case}: {run.status} in {run.duration_s:.1f}s (execution {run.execution})")
-    if run.error:
-        print(f"  error: {run.error}\n  cause: {run.cause}")
+    if run.failure_reason:  # the cause in full is in the report, the history and --json
+        print(f"  {run.failure_reason}")
     for note in run.notifications:
         print(f"  notified: {str(note.get('Subject') or note.get('Message', ''))[:200]}")
     for name, value in sorted(run.metrics.items()):
@@ -68,24 +80,120 @@ def summary(run: CaseRun) -> None:
     print(f"  report: {run.report}\n", flush=True)
 
 
-def table(runs: list[CaseRun]) -> None:
-    print(f"{'case':<26}{'status':<11}{'seconds':>9}  key metrics")
+def gate_line(case: str, gate: dict[str, Any] | None, metrics: dict[str, float]) -> str:
+    """`metric value vs threshold`: what the run's gate compared, else the case config's bar."""
+    config = cases.find(case).gate
+    sign = ">=" if config.direction is Direction.MAXIMIZE else "<="
+    if gate is None:  # the run stopped before the gate: the configured bar, and the figure if scored
+        value = metrics.get(config.metric)
+        shown = "not scored" if value is None else f"{value:.4f}"
+        return f"{config.metric} {shown} (needs {sign} {config.threshold:g})"
+    needs = f"{sign} {gate['threshold']:g}"
+    if gate.get("bar") is not None:  # and beat the baseline by the margin
+        needs += f" and {sign} {gate['bar']:.4f} = {gate['baseline']} {gate['baseline_value']:.4f}"
+        needs += f" {'+' if sign == '>=' else '-'} {gate['margin']:g}"
+    return f"{gate['name']} {gate['value']:.4f} (needs {needs})"
+
+
+def summary_table(runs: list[CaseRun], workdir: Path) -> None:
+    """The end of `run`: per case its status, its gate's figures, its report and how to reach its
+    endpoint (a URL only while a `serve` hosts the workdir, else the commands that reach it)."""
+    served = host.find(workdir.resolve())
+    print(f"{'case':<26}{'status':<11}{'seconds':>8}  quality gate")
     for run in runs:
-        # what a reader looks at first; the full set is in the summary above and in --json
-        keys = [k for k in cases.find(run.case).local.key_metrics if k in run.metrics] or sorted(run.metrics)[
-            :4
-        ]
-        shown = ", ".join(f"{k}={run.metrics[k]:.3f}" for k in keys)
-        status = run.status if not run.error else f"{run.status} ({run.error})"
-        print(f"{run.case:<26}{status:<11}{run.duration_s:>9.1f}  {shown}")
+        gate = gate_line(run.case, run.gate, run.metrics)
+        print(f"{run.case:<26}{run.status:<11}{run.duration_s:>8.1f}  {gate}")
+        gate_metric = (run.gate or {}).get("name", cases.find(run.case).gate.metric)
+        others = [k for k in cases.find(run.case).local.key_metrics if k in run.metrics and k != gate_metric]
+        if others:
+            print(f"{'':<47}also: " + ", ".join(f"{k}={run.metrics[k]:.4f}" for k in others))
+        if run.failure_reason and len(runs) > 1:  # one case: its summary just above said it
+            print(f"{'':<4}why:      {run.failure_reason}")
+        print(f"{'':<4}report:   {run.report}")
+        if run.endpoint:
+            print(
+                f"{'':<4}endpoint: {run.endpoint['name']} {run.endpoint['status']}: "
+                f"`python -m local_runtime invoke {run.case}`"
+            )
+            if served:
+                print(f"{'':<4}url:      {served}/endpoints/{run.endpoint['name']}/invocations")
+            else:
+                print(f"{'':<4}url:      none until `python -m local_runtime serve` hosts the workdir")
+        else:
+            print(f"{'':<4}endpoint: none deployed")
+    sys.stdout.flush()
 
 
-def list_cases() -> int:
+def list_cases(workdir: Path) -> int:
     from stacks.cases import ALL  # the CDK app's case studies, as data
 
     for case in ALL:
         steps = " -> ".join(step.name for step in case.steps)
-        print(f"{case.id:<26}{case.description}\n{'':<26}steps: {steps}; gate: {case.gate.metric}")
+        print(f"{case.id:<26}{case.description}\n{'':<26}steps: {steps}")
+        print(f"{'':<26}gate: {gate_config(case)}")
+        for line in last_outcome(case, workdir.resolve()):
+            print(f"{'':<26}{line}")
+    return 0
+
+
+def gate_config(case: CaseStudy) -> str:
+    """The case config's bar, e.g. `test:accuracy >= 0.9, and >= logistic_regression + 0.03`."""
+    gate = case.gate
+    sign = ">=" if gate.direction is Direction.MAXIMIZE else "<="
+    beat = (
+        f", and {sign} {gate.baseline} {'+' if sign == '>=' else '-'} {gate.margin:g}"
+        if gate.baseline
+        else ""
+    )
+    return f"{gate.metric} {sign} {gate.threshold:g}{beat}"
+
+
+def last_outcome(case: CaseStudy, workdir: Path) -> list[str]:
+    """The case's last execution in `workdir`: its status and why (a failure line or the expected
+    outcomes it took), its gate's figures, and whether the case has an endpoint deployed."""
+    records = sorted((workdir / "executions").glob(f"{case.id}-*.json"))
+    if not records:
+        return [f"last run: none in {workdir}"]
+    try:
+        record = _execution_record(records[-1])
+    except UserError as exc:
+        return [f"last run: {exc}"]
+    events = record["events"]
+    lines = [f"last run: {records[-1].stem} {record['status']}"]
+    if record["status"] not in ("SUCCEEDED", "RUNNING"):
+        failure = failure_reason.explain(
+            case, events, error=record["error"], cause=record["cause"], workdir=workdir
+        )
+        lines.append(f"  {failure.line(None)}")
+    for failed in failure_reason.state_failures(events):
+        if meaning := outcomes.expected(failed.state, failed.error, failed.cause):
+            lines.append(f"  {outcomes.said(failed.state, meaning)}")
+    figures = timeline.gate_figures(events)
+    if figures is not None:
+        lines.append(f"  gate: {gate_line(case.id, figures.metric, {})}")
+    lines.append(f"  endpoint: {_deployed(case, workdir) or 'none deployed'}")
+    return lines
+
+
+def _deployed(case: CaseStudy, workdir: Path) -> str | None:
+    """`<name> <status>` of the case's endpoint record (its live config is named after the case)."""
+    for path in sorted((workdir / "endpoints" / "endpoints").glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+            config = str(record["EndpointConfigName"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if owns(case, path.stem, Path(config)):
+            return f"{record.get('EndpointName', path.stem)} {record.get('EndpointStatus', '')}".strip()
+    return None
+
+
+def last_outcomes(workdir: Path) -> int:
+    """`history` without an execution: each case's last outcome."""
+    for case in cases.ALL:
+        print(f"{case.id} (gate: {gate_config(case)})")
+        for line in last_outcome(case, workdir.resolve()):
+            print(f"  {line}")
     return 0
 
 
@@ -172,7 +280,9 @@ def clean(workdir: Path, keep: int) -> int:
     return 0
 
 
-def history(workdir: Path, execution: str) -> int:
+def history(workdir: Path, execution: str | None) -> int:
+    if execution is None:
+        return last_outcomes(workdir)
     path = workdir / "executions" / f"{execution}.json"
     if not path.is_file():
         known = sorted(p.stem for p in (workdir / "executions").glob("*.json"))[-10:]
@@ -181,16 +291,36 @@ def history(workdir: Path, execution: str) -> int:
     events: list[dict[str, Any]] = record["events"]
     first = datetime.fromisoformat(events[0]["timestamp"]) if events else None
     print(f"{'ID':>4}  {'Type':<28}{'Step':<28}{'Elapsed (ms)':>13}  Timestamp")
+    state = ""
     for event in events:
         when = datetime.fromisoformat(event["timestamp"])
         details: Any = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-        step = details.get("name", "") if isinstance(details, dict) else ""
+        details = details if isinstance(details, dict) else {}
+        step, kind, note = details.get("name", ""), event["type"], ""
+        state = step or state
+        meaning = kind == "TaskFailed" and outcomes.expected(
+            state, details.get("error"), details.get("cause", "")
+        )
+        if meaning:  # the state machine's Catch expects it: an outcome, not a failed state
+            step, kind, note = state, "ExpectedOutcome", f"  {outcomes.said(state, meaning)}"
         elapsed = int((when - first).total_seconds() * 1000) if first else 0
-        print(f"{event['id']:>4}  {event['type']:<28}{step:<28}{elapsed:>13}  {when.isoformat()}")
+        print(f"{event['id']:>4}  {kind:<28}{step:<28}{elapsed:>13}  {when.isoformat()}{note}")
     print(
         f"\nstatus {record['status']}"
         + (f": {record['error']} — {record['cause']}" if record["error"] else "")
     )
+    case = next((c for c in cases.ALL if execution.startswith(f"{c.id}-")), None)
+    if case is not None:
+        figures = timeline.gate_figures(events)
+        if figures is not None:
+            print(f"gate: {gate_line(case.id, figures.metric, {})}")
+        else:
+            print(f"gate: {gate_config(case)} (not reached)")
+        if record["error"]:
+            failure = failure_reason.explain(
+                case, events, error=record["error"], cause=record["cause"], workdir=workdir
+            )
+            print(failure.line(None))
     return 0
 
 

@@ -44,8 +44,18 @@ EXPECTED = (
 
 
 def expected(state: str, error: str | None, cause: str | None) -> str | None:
-    """What a failure of `state` with `error` means when the state machine expects it, else None."""
+    """What a failure of `state` with `error` means when the state machine expects it, else None.
+
+    `cause=None` means the cause is not known (a progress event carries only the error name): the
+    state and the error decide, as the state's Catch does."""
     for known in EXPECTED:
-        if known.state == state and error in known.errors and known.cause_contains in (cause or ""):
+        if known.state != state or error not in known.errors:
+            continue
+        if cause is None or known.cause_contains in cause:
             return known.meaning
     return None
+
+
+def said(state: str, meaning: str) -> str:
+    """How the command line shows an expected outcome: `FindEndpoint: no endpoint yet: ...`."""
+    return f"{state}: {meaning}"

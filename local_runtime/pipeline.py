@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local_runtime import bundled_data, cases, report, timeline
+from local_runtime import bundled_data, cases, failure_reason, report, timeline
 from local_runtime.assembly import Assembly, synthesize
 from local_runtime.cfn import LOCAL_REGION, Resolver
 from local_runtime.contracts.calls import CallGuard
@@ -57,6 +57,13 @@ class CaseRun:
     report: str | None = None
     states: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    failure: failure_reason.Failure | None = None
+    gate: dict[str, Any] | None = None  # what the quality gate compared: name, value, threshold (, bar)
+
+    @property
+    def failure_reason(self) -> str | None:
+        """One line: what failed, where, in the user's terms, then the report and the job's log."""
+        return self.failure.line(self.report) if self.failure else None
 
     def to_json(self) -> dict[str, Any]:
         keys = (
@@ -64,14 +71,18 @@ class CaseRun:
             "status",
             "error",
             "cause",
+            "failure_reason",
             "execution",
+            "gate",
             "duration_s",
             "metrics",
             "endpoint",
             "report",
         )
         out = {k: getattr(self, k) for k in keys}
-        return {k: v for k, v in out.items() if v is not None or k not in ("error", "cause")}
+        return {
+            k: v for k, v in out.items() if v is not None or k not in ("error", "cause", "failure_reason")
+        }
 
 
 def load_assembly(workdir: Path, assembly_dir: Path | None = None) -> tuple[Assembly, Resolver]:
@@ -143,7 +154,7 @@ def run_case(
     outputs = assembly.outputs(stack, resolver)
     raw = s3.path(str(outputs["RawDataUri"]))
     shutil.rmtree(raw, ignore_errors=True)  # the run reads exactly the data staged now
-    bundled_data.stage_raw_data(case, data_dir, raw)
+    staged = bundled_data.stage_raw_data(case, data_dir, raw)
 
     endpoint_name = str(outputs["EndpointName"])
     host_url = host.find(workdir)  # `serve` hosts the workdir: deploy where the user's traffic goes
@@ -199,7 +210,18 @@ def run_case(
         metrics=_metrics(sagemaker, run_dirs, started),
         endpoint=_endpoint_summary(live, host_url),
         notifications=result.notifications,
+        gate=figures.metric if (figures := timeline.gate_figures(result.events)) else None,
     )
+    if result.status != "SUCCEEDED":
+        run.failure = failure_reason.explain(
+            case,
+            result.events,
+            error=result.error,
+            cause=result.cause,
+            workdir=workdir,
+            sources=failure_reason.raw_sources(case, data_dir.resolve(), staged),
+            jobs=_failed_jobs(sagemaker, started),
+        )
     spans = timeline.spans(result.events)
     run.states = [{"state": s.name, "seconds": s.seconds, "failed": s.failed} for s in spans]
     data = report.ReportData(
@@ -208,6 +230,15 @@ def run_case(
     )  # fmt: skip
     run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
     return run
+
+
+def _failed_jobs(sagemaker: LocalSageMaker, since: float) -> list[dict[str, Any]]:
+    """This run's failed jobs' descriptions (a failed tuning job's trials say why it failed)."""
+    jobs = sagemaker.jobs
+    described = [
+        jobs.describe(kind, n) for kind in ("TrainingJob", "ProcessingJob") for n in jobs.names(kind)
+    ]
+    return [d for d in described if d.get("FailureReason") and d["CreationTime"].timestamp() >= since]
 
 
 def _check_state(case: CaseStudy, endpoint_name: str, endpoints: EndpointController) -> None:
