@@ -8,7 +8,7 @@ the Jinja2 templates in `templates/` and replaces the page atomically.
 
 from local_runtime.report.collect import Sources, collect, collect_plots
 from local_runtime.report.model import Deployment, Phase, Plot, ReportData, Trial, Tuning
-from local_runtime.report.render import render, write
+from local_runtime.report.page import render, write
 
 __all__ = [
     "Deployment",

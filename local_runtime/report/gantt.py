@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from local_runtime.timeline import StateSpan
 
@@ -44,11 +43,17 @@ def _label(kind: str, visits: int, seconds: float, time_scale: float) -> str:
     return text
 
 
-def rows(spans: Sequence[StateSpan], time_scale: float, end: datetime | None = None) -> list[Row]:
+@dataclass(frozen=True)
+class Chart:
+    rows: list[Row]
+    seconds: float  # the time axis: from the first state entered to the last one left
+
+
+def chart(spans: Sequence[StateSpan], time_scale: float) -> Chart:
     if not spans:
-        return []
+        return Chart([], 0.0)
     start = min(s.entered for s in spans)
-    finish = max([end or start, *(s.exited or s.entered for s in spans)])
+    finish = max(s.exited or s.entered for s in spans)
     total = max((finish - start).total_seconds(), 1e-6)
     grouped: dict[str, list[StateSpan]] = {}
     for span in spans:
@@ -83,4 +88,4 @@ def rows(spans: Sequence[StateSpan], time_scale: float, end: datetime | None = N
                 _label(kind, len(visits), seconds, time_scale),
             )
         )
-    return out
+    return Chart(out, total)

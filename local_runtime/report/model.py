@@ -21,7 +21,7 @@ class Plot:
     def caption(self) -> str:
         """The path below the execution's run folder, `>` into a job's output archive."""
         parts = self.name.split("/")
-        below = "/".join(parts[4:]) if len(parts) > 5 and parts[1] == "runs" else self.name
+        below = "/".join(parts[4:]) if len(parts) > 4 and parts[1] == "runs" else self.name
         return below.replace("output.tar.gz:", "output.tar.gz > ")
 
     @property

@@ -66,11 +66,10 @@ def gate_row(data: ReportData) -> GateRow | None:
 
 
 def render(data: ReportData) -> str:
-    end = max((s.exited or s.entered for s in data.spans), default=None)
     return _ENV.get_template("report.html.j2").render(
         data=data,
         gate=gate_row(data),
-        rows=gantt.rows(data.spans, data.time_scale, end),
+        chart=gantt.chart(data.spans, data.time_scale),
         main_plots=[p for p in data.plots if p.trial is None or _is_best(data, p.trial)],
         other_plots=[p for p in data.plots if p.trial is not None and not _is_best(data, p.trial)],
     )
