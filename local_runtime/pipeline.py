@@ -224,11 +224,12 @@ def run_case(
         )
     spans = timeline.spans(result.events)
     run.states = [{"state": s.name, "seconds": s.seconds, "failed": s.failed} for s in spans]
-    data = report.ReportData(
-        case_id, name, run.status, duration, run.error, run.cause, run.metrics, run.endpoint, spans,
-        report.collect_plots(s3.root, run_dirs), timeline.gate_figures(result.events),
+    sources = report.Sources(
+        case_id, name, run.status, duration, run.error, run.cause, run.metrics, run.endpoint,
+        definition=assembly.state_machine(stack, resolver), events=result.events, jobs=sagemaker.jobs,
+        s3_root=s3.root, run_dirs=run_dirs, since=started, time_scale=time_scale, failure_reason=None,
     )  # fmt: skip
-    run.report = str(report.write(data, workdir / "reports" / f"{name}.html"))
+    run.report = str(report.write(report.collect(sources), workdir / "reports" / f"{name}.html"))
     return run
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from local_runtime import outcomes
+
 
 @dataclass(frozen=True)
 class StateSpan:
@@ -14,6 +16,10 @@ class StateSpan:
     entered: datetime
     exited: datetime | None
     failed: bool
+    kind: str = ""  # the state's type as the event names it: Task, Wait, Choice, Pass, Fail, ...
+    error: str | None = None  # a failed state's error and cause, as its *Failed event reports them
+    cause: str | None = None
+    expected: str | None = None  # a failure the state machine expects and handles, in the user's terms
 
     @property
     def seconds(self) -> float | None:
@@ -25,14 +31,25 @@ def _when(event: dict[str, Any]) -> datetime:
     return ts if isinstance(ts, datetime) else datetime.fromisoformat(str(ts))
 
 
+def _error(event: dict[str, Any]) -> tuple[str | None, str | None]:
+    details = next((v for k, v in event.items() if k.endswith("EventDetails") and isinstance(v, dict)), {})
+    return details.get("error"), details.get("cause")
+
+
 def spans(events: list[dict[str, Any]]) -> list[StateSpan]:
-    """One span per state visit, in the order states were entered; a state still open has no exit."""
+    """One span per state visit, in the order states were entered; a state still open has no exit.
+
+    A failure the state machine expects (`outcomes.expected`, e.g. no endpoint yet) is not marked
+    failed: its span says what it meant instead."""
     visits: list[dict[str, Any]] = []
     for event in events:
         kind = str(event.get("type", ""))
         if kind.endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
-            visits.append({"name": name, "entered": _when(event), "exited": None, "failed": False})
+            kind = kind.removesuffix("StateEntered")
+            visits.append(
+                {"name": name, "entered": _when(event), "exited": None, "failed": False, "kind": kind}
+            )
         elif kind.endswith("StateExited"):
             name = event["stateExitedEventDetails"]["name"]
             visit = next((v for v in reversed(visits) if v["name"] == name and v["exited"] is None), None)
@@ -41,7 +58,9 @@ def spans(events: list[dict[str, Any]]) -> list[StateSpan]:
         elif kind.endswith("Failed") or kind.endswith("TimedOut"):
             visit = next((v for v in reversed(visits) if v["exited"] is None), None)
             if visit is not None:
-                visit["failed"] = True
+                error, cause = _error(event)
+                meaning = outcomes.expected(visit["name"], error, cause)
+                visit.update(error=error, cause=cause, failed=meaning is None, expected=meaning)
     return [StateSpan(**v) for v in visits]
 
 
