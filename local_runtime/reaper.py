@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -69,10 +70,16 @@ def record_job(folder: Path, pid: int) -> Path | None:
     return path
 
 
-def stop_group(pid: int) -> None:
-    """Kill a job's process group (the job and whatever it started)."""
+def stop_group(pid: int, wait_s: float = 5.0) -> None:
+    """Kill a job's process group (the job and whatever it started), and wait until its leader has
+    ended: SIGKILL is delivered asynchronously, and "stopped" must mean stopped when it is reported."""
     with suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(pid, signal.SIGKILL)
+    with suppress(psutil.Error, OSError):
+        process = psutil.Process(pid)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and process.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.01)
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def test_a_sixth_case_runs_end_to_end(tmp_path: Path) -> None:
     app = synth(tmp_path / "cdk.out", (TINY_CLUSTERS,))
-    assert (app / "TinyClusters.template.json").is_file()
+    assert (app / "mlcases-dev-tiny-clusters.template.json").is_file()  # named as `cdk ls` prints it
     run = run_case(TINY_CLUSTERS, workdir=tmp_path / "work", assembly_dir=app, data_dir=DATA_DIR)
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     visited = [s["state"] for s in run.states]
