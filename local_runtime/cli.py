@@ -13,7 +13,7 @@ from typing import Any
 from local_runtime import bundled_data, console, retention
 from local_runtime import cases as cases_module
 from local_runtime.cases import CASE_IDS
-from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun
+from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun, run_case
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
@@ -156,7 +156,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from local_runtime.execution import INTERRUPTED_ERROR  # moto's interpreter: not for other commands
-    from local_runtime.pipeline import run_case
 
     cases = list(CASE_IDS) if args.case == "all" else [args.case]
     runs: list[CaseRun] = []
