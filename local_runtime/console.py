@@ -178,7 +178,7 @@ def last_outcome(case: CaseStudy, workdir: Path) -> list[str]:
     return lines
 
 
-def _endpoint_record(case: CaseStudy, workdir: Path) -> dict[str, Any] | None:
+def endpoint_record(case: CaseStudy, workdir: Path) -> dict[str, Any] | None:
     """The case's endpoint record in `workdir`, found without a synth: its live config is named after
     the case (what `destroy.owns` relies on)."""
     for path in sorted((workdir / "endpoints" / "endpoints").glob("*.json")):
@@ -193,13 +193,13 @@ def _endpoint_record(case: CaseStudy, workdir: Path) -> dict[str, Any] | None:
 
 
 def _deployed_name(case: CaseStudy, workdir: Path) -> str | None:
-    record = _endpoint_record(case, workdir)
+    record = endpoint_record(case, workdir)
     return str(record["EndpointName"]) if record else None
 
 
 def _deployed(case: CaseStudy, workdir: Path) -> str | None:
     """`<name> <status>` of the case's endpoint, if it has one."""
-    record = _endpoint_record(case, workdir)
+    record = endpoint_record(case, workdir)
     return f"{record['EndpointName']} {record.get('EndpointStatus', '')}".strip() if record else None
 
 
