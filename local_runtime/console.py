@@ -164,10 +164,7 @@ def last_outcome(case: CaseStudy, workdir: Path) -> list[str]:
     events = record["events"]
     lines = [f"last run: {records[-1].stem} {record['status']}"]
     if record["status"] not in ("SUCCEEDED", "RUNNING"):
-        failure = failure_reason.explain(
-            case, events, error=record["error"], cause=record["cause"], workdir=workdir
-        )
-        lines.append(f"  {failure.line(None)}")
+        lines.append(f"  {_failure_line(case, record, workdir, records[-1].stem)}")
     for failed in failure_reason.state_failures(events):
         if meaning := outcomes.expected(failed.state, failed.error, failed.cause):
             lines.append(f"  {outcomes.said(failed.state, meaning)}")
@@ -195,6 +192,14 @@ def endpoint_record(case: CaseStudy, workdir: Path) -> dict[str, Any] | None:
 def _deployed_name(case: CaseStudy, workdir: Path) -> str | None:
     record = endpoint_record(case, workdir)
     return str(record["EndpointName"]) if record else None
+
+
+def _failure_line(case: CaseStudy, record: dict[str, Any], workdir: Path, execution: str) -> str:
+    """The failed execution's one line, from its record (the user's --data-dir is not known here)."""
+    events, error, cause = record["events"], record["error"], record["cause"]
+    failure = failure_reason.explain(case, events, error=error, cause=cause, workdir=workdir)
+    report = workdir / "reports" / f"{execution}.html"
+    return failure.line(str(report) if report.is_file() else None)
 
 
 def _deployed(case: CaseStudy, workdir: Path) -> str | None:
@@ -365,10 +370,7 @@ def history(workdir: Path, execution: str | None) -> int:
         else:
             print(f"gate: {gate_config(case)} (not reached)")
         if record["error"]:
-            failure = failure_reason.explain(
-                case, events, error=record["error"], cause=record["cause"], workdir=workdir
-            )
-            print(failure.line(None))
+            print(_failure_line(case, record, workdir, execution))
     return 0
 
 
