@@ -13,13 +13,15 @@ from typing import Any
 from local_runtime import bundled_data, console, retention
 from local_runtime import cases as cases_module
 from local_runtime.cases import CASE_IDS
-from local_runtime.execution import INTERRUPTED_ERROR
 from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun, run_case
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
 DESTROY_HELP = (
-    "remove a case's endpoint, endpoint configs and models from the workdir (data and history stay)"
+    "remove from the workdir what a case deployed and what its executions wrote: its endpoint, endpoint "
+    "configs and models, and in local S3 its runs/<case>/ outputs, its deployment record and its "
+    "endpoint's data capture. What stays: the raw data, the execution history (executions/, so "
+    "`history` still works), the reports, the job folders with their logs and the cached synth"
 )
 
 
@@ -153,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from local_runtime.execution import INTERRUPTED_ERROR  # moto's interpreter: not for other commands
+
     cases = list(CASE_IDS) if args.case == "all" else [args.case]
     runs: list[CaseRun] = []
     for case in cases:

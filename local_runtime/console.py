@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_runtime import cases, failure_reason, outcomes, retention, timeline
 from local_runtime.assembly import SynthError
@@ -16,12 +16,15 @@ from local_runtime.destroy import destroy as destroy_case
 from local_runtime.destroy import owns
 from local_runtime.endpoints import host
 from local_runtime.endpoints.controller import EndpointController, EndpointNotFound
-from local_runtime.endpoints.store import DamagedRecord
+from local_runtime.endpoints.store import DamagedRecord, Store
 from local_runtime.errors import ContractViolation, DamagedState
-from local_runtime.pipeline import CaseRun, load_assembly
+from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker.progress import ProgressEvent
 from stacks.case_parts import Direction
 from stacks.case_study import CaseStudy
+
+if TYPE_CHECKING:
+    from local_runtime.pipeline import CaseRun
 
 
 class UserError(Exception):
@@ -161,10 +164,7 @@ def last_outcome(case: CaseStudy, workdir: Path) -> list[str]:
     events = record["events"]
     lines = [f"last run: {records[-1].stem} {record['status']}"]
     if record["status"] not in ("SUCCEEDED", "RUNNING"):
-        failure = failure_reason.explain(
-            case, events, error=record["error"], cause=record["cause"], workdir=workdir
-        )
-        lines.append(f"  {failure.line(None)}")
+        lines.append(f"  {_failure_line(case, record, workdir, records[-1].stem)}")
     for failed in failure_reason.state_failures(events):
         if meaning := outcomes.expected(failed.state, failed.error, failed.cause):
             lines.append(f"  {outcomes.said(failed.state, meaning)}")
@@ -175,17 +175,37 @@ def last_outcome(case: CaseStudy, workdir: Path) -> list[str]:
     return lines
 
 
-def _deployed(case: CaseStudy, workdir: Path) -> str | None:
-    """`<name> <status>` of the case's endpoint record (its live config is named after the case)."""
+def endpoint_record(case: CaseStudy, workdir: Path) -> dict[str, Any] | None:
+    """The case's endpoint record in `workdir`, found without a synth: its live config is named after
+    the case (what `destroy.owns` relies on)."""
     for path in sorted((workdir / "endpoints" / "endpoints").glob("*.json")):
         try:
             record = json.loads(path.read_text())
             config = str(record["EndpointConfigName"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if owns(case, path.stem, Path(config)):
-            return f"{record.get('EndpointName', path.stem)} {record.get('EndpointStatus', '')}".strip()
+        if isinstance(record, dict) and owns(case, path.stem, Path(config)):
+            return {**record, "EndpointName": record.get("EndpointName", path.stem)}
     return None
+
+
+def _deployed_name(case: CaseStudy, workdir: Path) -> str | None:
+    record = endpoint_record(case, workdir)
+    return str(record["EndpointName"]) if record else None
+
+
+def _failure_line(case: CaseStudy, record: dict[str, Any], workdir: Path, execution: str) -> str:
+    """The failed execution's one line, from its record (the user's --data-dir is not known here)."""
+    events, error, cause = record["events"], record["error"], record["cause"]
+    failure = failure_reason.explain(case, events, error=error, cause=cause, workdir=workdir)
+    report = workdir / "reports" / f"{execution}.html"
+    return failure.line(str(report) if report.is_file() else None)
+
+
+def _deployed(case: CaseStudy, workdir: Path) -> str | None:
+    """`<name> <status>` of the case's endpoint, if it has one."""
+    record = endpoint_record(case, workdir)
+    return f"{record['EndpointName']} {record.get('EndpointStatus', '')}".strip() if record else None
 
 
 def last_outcomes(workdir: Path) -> int:
@@ -198,6 +218,9 @@ def last_outcomes(workdir: Path) -> int:
 
 
 def _endpoint_name(workdir: Path, case: str) -> str:
+    """The endpoint the case's stack names (a synth of the app, cached in the workdir)."""
+    from local_runtime.pipeline import load_assembly  # the runtime's whole import graph: only here
+
     try:
         assembly, resolver = load_assembly(workdir)
     except SynthError as exc:
@@ -205,25 +228,47 @@ def _endpoint_name(workdir: Path, case: str) -> str:
     return str(assembly.outputs(cases.stack_id(cases.find(case)), resolver)["EndpointName"])
 
 
+def _request_body(body: str) -> bytes:
+    """`--body`'s bytes (`@file` reads the file); a missing file or an empty body is a user error."""
+    if body.startswith("@"):
+        try:
+            payload = Path(body[1:]).read_bytes()
+        except OSError as exc:
+            raise UserError(f"--body {body}: cannot read {body[1:]}: {exc.strerror or exc}") from None
+        source = f"--body {body}: {body[1:]} is empty"
+    else:
+        payload, source = body.encode(), "--body is empty"
+    if not payload.strip():
+        raise UserError(f"{source}; an endpoint needs a request to answer")
+    return payload
+
+
 def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept: str) -> int:
+    """One request to the case's endpoint, hosted in this process: only that endpoint's model (and
+    the libraries its handlers import) is loaded, not every endpoint of the workdir."""
     from local_runtime.samples import sample_request
 
     workdir = workdir.resolve()
-    service = _controller(workdir, case)
-    endpoint = _endpoint_name(workdir, case)
+    known = cases.find(case)
+    payload = _request_body(body) if body is not None else b""
+    service = _controller(workdir, case, restore=False)
+    endpoint = _deployed_name(known, workdir) or _endpoint_name(workdir, case)
     for record in service.damaged():
-        if owns(cases.find(case), endpoint, record.path):
+        if owns(known, endpoint, record.path):
             service.close()
             raise UserError(f"a state file of {case}'s endpoint cannot be read: {record}{_recover(case)}")
+    if endpoint not in service.endpoint_names():
+        service.close()
+        raise UserError(
+            f"{case} has no endpoint in {workdir}. Run `python -m local_runtime run {case}` first."
+        )
     if body is None:
-        sample = sample_request(cases.find(case), workdir / "s3")
+        sample = sample_request(known, workdir / "s3")
         if sample is None:
+            service.close()
             raise UserError(f"no sample request for {case}: pass --body")
         payload, content_type, accept = sample.body, sample.content_type, sample.accept
-    elif body.startswith("@"):
-        payload = Path(body[1:]).read_bytes()
-    else:
-        payload = body.encode()
+        print(f"sample request ({content_type}): {payload.decode(errors='replace')}", file=sys.stderr)
     try:
         status, answer, answer_type = service.invoke(endpoint, payload, content_type, accept)
     except EndpointNotFound as exc:
@@ -238,14 +283,20 @@ def invoke(case: str, workdir: Path, body: str | None, content_type: str, accept
 def _recover(case: str) -> str:
     return (
         f"\nRemove {case}'s endpoint resources with `python -m local_runtime destroy {case}` "
-        "(its data, executions and reports stay), then run it again."
+        "(its raw data, executions and reports stay), then run it again."
     )
 
 
-def _controller(workdir: Path, case: str = "<case>") -> EndpointController:
-    """The workdir's endpoints, hosted in this process; user errors for a workdir without any."""
+def _controller(workdir: Path, case: str = "<case>", *, restore: bool = True) -> EndpointController:
+    """The workdir's endpoints, hosted in this process; user errors for a workdir without any.
+    Without `restore`, no model is loaded until an endpoint is invoked."""
     try:
-        return EndpointController.load(workdir)
+        if restore:
+            return EndpointController.load(workdir)
+        root = Store(workdir).settings().get("s3_root")
+        if root is None:
+            raise FileNotFoundError(f"no endpoints were ever created in {workdir}")
+        return EndpointController(workdir, LocalS3(Path(root)))
     except FileNotFoundError as exc:
         raise UserError(f"{exc}; run `python -m local_runtime run {case}` first") from exc
     except DamagedRecord as exc:
@@ -268,7 +319,9 @@ def destroy(case: str, workdir: Path) -> int:
     workdir = workdir.resolve()
     for known in cases.ALL if case == "all" else (cases.find(case),):
         removed = destroy_case(known, _endpoint_name(workdir, known.id), workdir)
-        print(f"{known.id}: removed {len(removed)} endpoint resource file(s) from {workdir / 'endpoints'}")
+        print(
+            f"{known.id}: removed {len(removed)} endpoint resource(s) and S3 output folder(s) from {workdir}"
+        )
         for path in removed:
             print(f"  {path.relative_to(workdir)}")
     return 0
@@ -317,10 +370,7 @@ def history(workdir: Path, execution: str | None) -> int:
         else:
             print(f"gate: {gate_config(case)} (not reached)")
         if record["error"]:
-            failure = failure_reason.explain(
-                case, events, error=record["error"], cause=record["cause"], workdir=workdir
-            )
-            print(failure.line(None))
+            print(_failure_line(case, record, workdir, execution))
     return 0
 
 

@@ -30,8 +30,6 @@ from local_runtime.endpoints.clock import ScaledClock
 from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.template_alarms import alarms_from_template
 from local_runtime.errors import ContractViolation, DamagedState
-from local_runtime.execution import run_state_machine
-from local_runtime.moto_time import scaled_waits
 from local_runtime.reaper import reap, reaper
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker
@@ -138,6 +136,9 @@ def run_case(
     assembly_dir: Path | None = None,
     execution_name: str | None = None,
 ) -> CaseRun:
+    from local_runtime.execution import run_state_machine  # moto's interpreter: only to run
+    from local_runtime.moto_time import scaled_waits
+
     workdir = workdir.resolve()
     case = cases.find(case_or_id)
     for line in reap(workdir):  # what runs killed earlier left behind
@@ -253,7 +254,7 @@ def _check_state(case: CaseStudy, endpoint_name: str, endpoints: EndpointControl
         raise DamagedState(
             f"{len(ours)} state file(s) of {case.id}'s endpoint cannot be read:\n  {listed}\n"
             f"Remove the case's endpoint resources with `python -m local_runtime destroy {case.id}` "
-            "(its data, executions and reports stay), then run it again."
+            "(its raw data, executions and reports stay), then run it again."
         )
     for record in damaged:
         print(f"warning: skipped a damaged state file of another case: {record}", file=sys.stderr)

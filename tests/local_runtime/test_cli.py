@@ -255,3 +255,14 @@ def test_list_and_history_give_the_gate_and_each_cases_last_outcome(
         assert "moon-classification failed at Train: States.TaskFailed" in out
         assert "FindEndpoint: no endpoint yet: the first deployment creates it" in out
         assert "endpoint: none deployed" in out and f"last run: none in {tmp_path}" in out
+
+
+@pytest.mark.parametrize("body", ["@missing.csv", "", "@empty.csv"])
+def test_a_missing_or_empty_body_is_a_one_line_error(
+    body: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.csv").write_text("")
+    assert main(["invoke", "moon-classification", "--workdir", str(tmp_path), "--body", body]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: --body"), err
