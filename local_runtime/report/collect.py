@@ -1,5 +1,5 @@
-"""Gathers what one finished execution left into a `ReportData`: its events, its jobs' Describe*
-answers, its own run folders' plots and the deployment record it wrote."""
+"""Gathers what one finished execution left into a `ReportData`: its events (and in them the
+deployment record it wrote), its jobs' Describe* answers and its own run folders' plots."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from local_runtime import timeline
 from local_runtime.report import deployment, graph, tuning
 from local_runtime.report.model import FailedJob, Plot, ReportData
 from local_runtime.sagemaker.registry import FIELDS
-from stacks.naming import DEPLOYMENT_RECORD
 
 
 @dataclass(frozen=True)
@@ -86,16 +85,6 @@ def failed_job(jobs: tuning.Jobs, since: float) -> FailedJob | None:
     return None
 
 
-def _record(s3_root: Path, case: str) -> dict[str, Any] | None:
-    for path in sorted(s3_root.glob(f"*/deployments/{case}/{DEPLOYMENT_RECORD}")):
-        try:
-            value = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return None
-        return value if isinstance(value, dict) else None
-    return None
-
-
 def _statuses(spans: Sequence[timeline.StateSpan], kinds: Mapping[str, str]) -> dict[str, str]:
     failed = {s.name for s in spans if s.failed}
     failed |= {s.name for s in spans if kinds.get(s.name) == "Fail"}
@@ -135,7 +124,7 @@ def collect(src: Sources) -> ReportData:
         gate=timeline.gate_figures(events),
         graph=graph.draw(definition, path, _statuses(spans, kinds), _notes(spans)),
         tuning=tunings,
-        deployment=deployment.summarize(events, spans, src.cause, _record(src.s3_root, src.case)),
+        deployment=deployment.summarize(events, spans, src.cause),
         failed_job=failed_job(src.jobs, src.since) if src.status != "SUCCEEDED" else None,
         time_scale=src.time_scale,
     )

@@ -328,7 +328,7 @@ def test_the_deployment_panel_summarizes_the_canary_and_its_outcome() -> None:
         events += _poll(t, "Updating", "old", 0.5, LastDeploymentConfig=ALARMS)
     events += _poll(5, "InService", "old", None, LastDeploymentConfig=ALARMS, FailureReason=ROLLED_BACK)
     events.append(entered("DeploymentRolledBack", "Pass", 5))
-    summary = deployment.summarize(events, timeline.spans(events), "cause", None)
+    summary = deployment.summarize(events, timeline.spans(events), "cause")
     assert summary is not None
     assert (summary.action, summary.old_config, summary.new_config) == ("update", "old", "new")
     assert [(p.status, p.share, p.polls) for p in summary.phases] == [
@@ -341,7 +341,42 @@ def test_the_deployment_panel_summarizes_the_canary_and_its_outcome() -> None:
     cells = _cells(html, "deployment")
     assert cells[:5] == ["1.0", "3.0", "Updating", "50%", "3"] and "ALARM" in cells
     assert html.count("DescribeEndpoint") == 0  # summarized, not the raw polls
-    assert deployment.summarize(EVENTS, timeline.spans(EVENTS), None, None) is None
+    assert deployment.summarize(EVENTS, timeline.spans(EVENTS), None) is None
+
+
+def test_a_first_deployment_creates_the_endpoint_and_writes_its_record() -> None:
+    create = {"EndpointName": "ep", "EndpointConfigName": "new"}
+    events = [
+        {
+            "type": "TaskScheduled",
+            "timestamp": at(0),
+            "taskScheduledEventDetails": {"resource": "createEndpoint", "parameters": json.dumps(create)},
+        }
+    ]
+    events += (
+        _poll(1, "Creating", "new", None)
+        + _poll(2, "Creating", "new", None)
+        + _poll(3, "InService", "new", None)
+    )
+    record = {"model_name": "m-1", "model_step": "mlp", "metric": {"name": "test:accuracy", "value": 0.93}}
+    put = {"Bucket": "artifacts", "Key": "deployments/c/record.json", "Body": json.dumps(record)}
+    events += [entered("NewConfigLive", "Pass", 3), entered("WriteDeploymentRecord", "Task", 3)]
+    events.append(
+        {
+            "type": "TaskScheduled",
+            "timestamp": at(3),
+            "taskScheduledEventDetails": {"resource": "putObject", "parameters": json.dumps(put)},
+        }
+    )
+    summary = deployment.summarize(events, timeline.spans(events), None)
+    assert summary is not None and (summary.action, summary.outcome) == ("create", "NewConfigLive")
+    assert [(p.status, p.share, p.polls) for p in summary.phases] == [
+        ("Creating", None, 2),
+        ("InService", 1.0, 1),
+    ]
+    assert summary.record == record and not summary.alarms and summary.reason is None
+    html = report.render(ReportData("c", "r", "SUCCEEDED", 3.0, deployment=summary))
+    assert "model <code>m-1</code> (mlp), test:accuracy 0.9300" in html
 
 
 def test_timeline_bars_are_proportional_and_never_vanish() -> None:
