@@ -409,6 +409,13 @@ def test_a_failed_run_leads_with_its_reason_and_escapes_what_users_wrote() -> No
     body = html.split("<body>")[1]
     assert body.index('id="failure"') < body.index('id="graph"' if 'id="graph"' in body else 'id="gate"')
     assert f"States.TaskFailed: line one {nasty}".replace("<", "&lt;").replace(">", "&gt;")[:40] in html
+    payload = {"ProcessingJobName": "p-1", "FailureReason": "InputError: train.csv, row 2"}
+    events = [entered("Preprocess", "Task", 0), failed(1, "States.TaskFailed", json.dumps(payload))]
+    events += [entered("PipelineFailed", "Fail", 1)]
+    cause = f"States.TaskFailed: {json.dumps(payload)}"  # as the workflow's failure handler passes it on
+    unpacked = ReportData("c", "r", "FAILED", 1.0, "StepFailed", cause, spans=timeline.spans(events))
+    assert unpacked.headline == "Preprocess failed (StepFailed): InputError: train.csv, row 2"
+    assert '\n  "ProcessingJobName": "p-1",' in unpacked.cause_details
     given = ReportData("c", "r", "FAILED", 1.0, "E", "cause", failure_reason="Training ran out of memory")
     assert '<p class="reason">Training ran out of memory</p>' in report.render(given)
     assert report.render(ReportData("c", "r", "SUCCEEDED", 1.0)).count('id="failure"') == 0
