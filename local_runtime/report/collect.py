@@ -63,26 +63,35 @@ def _pngs_in_tar(path: Path, rel: str) -> Iterable[Plot]:
 
 
 def failed_job(jobs: tuning.Jobs, since: float) -> FailedJob | None:
-    """The last job of this run that failed (a tuning job's own failure before its trials')."""
-    for kind, (status, started, ended) in FIELDS.items():
-        for job in reversed(tuning.described(jobs, kind, since)):
-            if job.get(status) != "Failed" or "TuningJobArn" in job:
-                continue
-            name = str(job.get(f"{kind}Name", ""))
-            picked = {
-                "status": job.get(status),
-                "created": job.get("CreationTime"),
-                "started": job.get(started) if started else None,
-                "ended": job.get(ended),
-                "image": (job.get("AlgorithmSpecification") or job.get("AppSpecification") or {}).get(
-                    "TrainingImage"
-                )
-                or (job.get("AppSpecification") or {}).get("ImageUri"),
-                "instance": (job.get("ResourceConfig") or {}).get("InstanceType"),
-            }
-            fields = [(k, str(v)) for k, v in picked.items() if v is not None]
-            return FailedJob(kind, name, str(job.get("FailureReason", "")), fields)
-    return None
+    """The job of this run that failed last; a tuning trial counts through its tuning job."""
+    failed = [
+        (job["CreationTime"], kind, job)
+        for kind, (status, _, _) in FIELDS.items()
+        for job in tuning.described(jobs, kind, since)
+        if job.get(status) == "Failed" and "TuningJobArn" not in job
+    ]
+    if not failed:
+        return None
+    _, kind, job = max(failed, key=lambda f: f[0])
+    status, started, ended = FIELDS[kind]
+    algorithm, app = job.get("AlgorithmSpecification") or {}, job.get("AppSpecification") or {}
+    resources = (
+        job.get("ResourceConfig")
+        or (job.get("ProcessingResources") or {}).get("ClusterConfig")
+        or job.get("TransformResources")
+        or {}
+    )
+    picked = {
+        "status": job.get(status),
+        "created": job.get("CreationTime"),
+        "started": job.get(started) if started else None,
+        "ended": job.get(ended),
+        "image": algorithm.get("TrainingImage") or app.get("ImageUri"),
+        "model": job.get("ModelName"),
+        "instance": resources.get("InstanceType"),
+    }
+    fields = [(k, str(v)) for k, v in picked.items() if v is not None]
+    return FailedJob(kind, str(job.get(f"{kind}Name", "")), str(job.get("FailureReason", "")), fields)
 
 
 def _statuses(spans: Sequence[timeline.StateSpan], kinds: Mapping[str, str]) -> dict[str, str]:

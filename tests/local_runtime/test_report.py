@@ -442,3 +442,35 @@ def test_the_report_is_replaced_atomically(tmp_path: Path, monkeypatch: pytest.M
         report.write(ReportData("c", "third", "SUCCEEDED", 1.0), target)
     assert "first" in target.read_text() and "</html>" in target.read_text()
     assert [p.name for p in target.parent.iterdir()] == ["r.html"]  # no temporary file left behind
+
+
+def test_collect_gathers_a_failed_run_from_its_events_jobs_and_files(tmp_path: Path) -> None:
+    run_dir = tmp_path / "bucket" / "runs" / "c" / "run-1"
+    (run_dir / "evaluate").mkdir(parents=True)
+    (run_dir / "evaluate" / "pr.png").write_bytes(PNG)
+    job = {
+        "TrainingJobName": "train-1", "CreationTime": T0, "TrainingJobStatus": "Failed",
+        "FailureReason": "AlgorithmError: loss is NaN", "ResourceConfig": {"InstanceType": "ml.m5.large"},
+    }  # fmt: skip
+    earlier = {**job, "TrainingJobName": "old", "CreationTime": T0 - timedelta(days=1)}  # another run's
+    events = [entered("Prepare", "Pass", 0), exited("Prepare", "Pass", 0), entered("Train", "Task", 0)]
+    events += [failed(2, "States.TaskFailed", json.dumps(job, default=str)), entered("Notify", "Pass", 2)]
+    events += [exited("Notify", "Pass", 2), entered("Failed", "Fail", 2)]
+    sources = report.Sources(
+        "c", "run-1", "FAILED", 2.0, "StepFailed", "Train failed", {}, None,
+        definition=json.dumps(DEFINITION), events=events,
+        jobs=Jobs(("TrainingJob", job), ("TrainingJob", earlier)),
+        s3_root=tmp_path, run_dirs=[run_dir], since=T0.timestamp(), time_scale=0.01,
+    )  # fmt: skip
+    data = report.collect(sources)
+    assert data.failed_job is not None and data.failed_job.name == "train-1"
+    assert ("instance", "ml.m5.large") in data.failed_job.fields
+    assert data.headline == "Train failed (StepFailed): AlgorithmError: loss is NaN"
+    assert [p.caption for p in data.plots] == ["evaluate/pr.png"]
+    assert not data.tuning and data.deployment is None
+    assert data.graph is not None
+    assert {n.name: n.status for n in data.graph.nodes if n.status != "idle"} == {
+        "Prepare": "visited", "Train": "failed", "Notify": "visited", "Failed": "failed",
+    }  # fmt: skip
+    html = report.write(data, tmp_path / "r.html").read_text()
+    assert html.index('id="failure"') < html.index('id="graph"') < html.index('id="timeline"')
