@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime import timeline
-from local_runtime.report import deployment, graph, tuning
+from local_runtime.report import asl, deployment, graph, tuning
 from local_runtime.report.model import FailedJob, Plot, ReportData
 from local_runtime.sagemaker.registry import FIELDS
 
@@ -111,7 +111,7 @@ def collect(src: Sources) -> ReportData:
     events = list(src.events)
     spans = timeline.spans(events)
     path = [s.name for s in sorted(spans, key=lambda s: s.entered)]
-    kinds = graph.structure(definition).kinds
+    kinds = asl.structure(definition).kinds
     tunings = tuning.tunings(src.jobs, src.since)
     trials = {t.name for tuned in tunings for t in tuned.trials}
     plots = [

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local_runtime import report, timeline
-from local_runtime.report import deployment, gantt, graph, page, tuning
+from local_runtime.report import asl, deployment, gantt, graph, page, tuning
 from local_runtime.report.model import Plot, ReportData
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -136,7 +136,7 @@ def test_plots_are_collected_from_the_executions_own_files_and_job_output_archiv
 
 
 def test_the_graph_has_every_state_and_every_link_of_the_definition() -> None:
-    shape = graph.structure(DEFINITION)
+    shape = asl.structure(DEFINITION)
     assert set(shape.kinds) == {*DEFINITION["States"], "Left", "Right", "Shard"}  # type: ignore[misc]
     links = {(link.source, link.target, link.kind) for link in shape.links}
     assert {
@@ -170,7 +170,7 @@ def test_the_drawing_highlights_the_path_taken_and_marks_the_failed_state() -> N
         graph=graph.draw(DEFINITION, [s.name for s in spans], {"Train": "failed", "Failed": "failed"}),
     )  # fmt: skip
     states = _states(_svg(report.render(data)))
-    assert set(states) == set(graph.structure(DEFINITION).kinds)
+    assert set(states) == set(asl.structure(DEFINITION).kinds)
     assert states["Prepare"] == states["Notify"] == "state visited"
     assert states["Train"] == states["Failed"] == "state failed"
     assert states["Done"] == states["Left"] == "state idle"
