@@ -50,6 +50,7 @@ bench: setup
 	$(PY) -m bench.endpoint_faults
 	$(PY) -m bench.contracts_overhead
 	$(PY) -m bench.cli_invoke
+	$(PY) -m bench.report_build
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

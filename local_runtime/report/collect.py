@@ -1,5 +1,5 @@
-"""Gathers what one finished execution left into a `ReportData`: its events, its jobs' Describe*
-answers, its own run folders' plots and the deployment record it wrote."""
+"""Gathers what one finished execution left into a `ReportData`: its events (and in them the
+deployment record it wrote), its jobs' Describe* answers and its own run folders' plots."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime import timeline
-from local_runtime.report import deployment, graph, tuning
+from local_runtime.report import asl, deployment, graph, tuning
 from local_runtime.report.model import FailedJob, Plot, ReportData
 from local_runtime.sagemaker.registry import FIELDS
-from stacks.naming import DEPLOYMENT_RECORD
 
 
 @dataclass(frozen=True)
@@ -64,36 +63,35 @@ def _pngs_in_tar(path: Path, rel: str) -> Iterable[Plot]:
 
 
 def failed_job(jobs: tuning.Jobs, since: float) -> FailedJob | None:
-    """The last job of this run that failed (a tuning job's own failure before its trials')."""
-    for kind, (status, started, ended) in FIELDS.items():
-        for job in reversed(tuning.described(jobs, kind, since)):
-            if job.get(status) != "Failed" or "TuningJobArn" in job:
-                continue
-            name = str(job.get(f"{kind}Name", ""))
-            picked = {
-                "status": job.get(status),
-                "created": job.get("CreationTime"),
-                "started": job.get(started) if started else None,
-                "ended": job.get(ended),
-                "image": (job.get("AlgorithmSpecification") or job.get("AppSpecification") or {}).get(
-                    "TrainingImage"
-                )
-                or (job.get("AppSpecification") or {}).get("ImageUri"),
-                "instance": (job.get("ResourceConfig") or {}).get("InstanceType"),
-            }
-            fields = [(k, str(v)) for k, v in picked.items() if v is not None]
-            return FailedJob(kind, name, str(job.get("FailureReason", "")), fields)
-    return None
-
-
-def _record(s3_root: Path, case: str) -> dict[str, Any] | None:
-    for path in sorted(s3_root.glob(f"*/deployments/{case}/{DEPLOYMENT_RECORD}")):
-        try:
-            value = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return None
-        return value if isinstance(value, dict) else None
-    return None
+    """The job of this run that failed last; a tuning trial counts through its tuning job."""
+    failed = [
+        (job["CreationTime"], kind, job)
+        for kind, (status, _, _) in FIELDS.items()
+        for job in tuning.described(jobs, kind, since)
+        if job.get(status) == "Failed" and "TuningJobArn" not in job
+    ]
+    if not failed:
+        return None
+    _, kind, job = max(failed, key=lambda f: f[0])
+    status, started, ended = FIELDS[kind]
+    algorithm, app = job.get("AlgorithmSpecification") or {}, job.get("AppSpecification") or {}
+    resources = (
+        job.get("ResourceConfig")
+        or (job.get("ProcessingResources") or {}).get("ClusterConfig")
+        or job.get("TransformResources")
+        or {}
+    )
+    picked = {
+        "status": job.get(status),
+        "created": job.get("CreationTime"),
+        "started": job.get(started) if started else None,
+        "ended": job.get(ended),
+        "image": algorithm.get("TrainingImage") or app.get("ImageUri"),
+        "model": job.get("ModelName"),
+        "instance": resources.get("InstanceType"),
+    }
+    fields = [(k, str(v)) for k, v in picked.items() if v is not None]
+    return FailedJob(kind, str(job.get(f"{kind}Name", "")), str(job.get("FailureReason", "")), fields)
 
 
 def _statuses(spans: Sequence[timeline.StateSpan], kinds: Mapping[str, str]) -> dict[str, str]:
@@ -113,7 +111,7 @@ def collect(src: Sources) -> ReportData:
     events = list(src.events)
     spans = timeline.spans(events)
     path = [s.name for s in sorted(spans, key=lambda s: s.entered)]
-    kinds = graph.structure(definition).kinds
+    kinds = asl.structure(definition).kinds
     tunings = tuning.tunings(src.jobs, src.since)
     trials = {t.name for tuned in tunings for t in tuned.trials}
     plots = [
@@ -135,7 +133,7 @@ def collect(src: Sources) -> ReportData:
         gate=timeline.gate_figures(events),
         graph=graph.draw(definition, path, _statuses(spans, kinds), _notes(spans)),
         tuning=tunings,
-        deployment=deployment.summarize(events, spans, src.cause, _record(src.s3_root, src.case)),
+        deployment=deployment.summarize(events, spans, src.cause),
         failed_job=failed_job(src.jobs, src.since) if src.status != "SUCCEEDED" else None,
         time_scale=src.time_scale,
     )

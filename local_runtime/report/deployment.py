@@ -24,6 +24,7 @@ OUTCOMES = {  # the states that end a deployment, as the workflow names them
     "EndpointNotInService": "NotInService",
 }
 CALLS = {"createEndpoint": "create", "updateEndpoint": "update"}
+WRITE_RECORD = "WriteDeploymentRecord"  # its PutObject's Body is the deployment record
 
 
 def _when(event: Mapping[str, Any]) -> datetime:
@@ -63,14 +64,17 @@ def summarize(
     events: Sequence[Mapping[str, Any]],
     spans: Sequence[StateSpan],
     cause: str | None,
-    record: Mapping[str, Any] | None,
 ) -> Deployment | None:
     """None when the run asked for no endpoint."""
     action, endpoint, new_config, old_config, asked = None, "", None, None, None
     polls: list[tuple[float, str, float | None]] = []
     last: dict[str, Any] = {}
+    state, record = "", None
     for event in events:
+        state = (event.get("stateEnteredEventDetails") or {}).get("name", state)
         scheduled = event.get("taskScheduledEventDetails")
+        if scheduled and state == WRITE_RECORD:
+            record = _json(_json(scheduled.get("parameters")).get("Body")) or None
         if scheduled and scheduled.get("resource") in CALLS:
             params = _json(scheduled.get("parameters"))
             action, asked = CALLS[scheduled["resource"]], _when(event)
@@ -95,9 +99,8 @@ def summarize(
     alarms = [str(a.get("AlarmName")) for a in _alarm_config(last).get("Alarms", [])]
     states = [(a, "ALARM" if a in str(reason or "") else "OK") for a in alarms] if action == "update" else []
     policy = _policy(last.get("LastDeploymentConfig")) if action == "update" else None
-    written = record if "WriteDeploymentRecord" in visited else None
     return Deployment(
-        action, endpoint, new_config, old_config, policy, _phases(polls), states, outcome, reason, written
+        action, endpoint, new_config, old_config, policy, _phases(polls), states, outcome, reason, record
     )
 
 

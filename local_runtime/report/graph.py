@@ -1,29 +1,20 @@
 """The state machine as the Step Functions console draws it: every state of the ASL definition, laid
 out top to bottom (grandalf's Sugiyama layout), the path the execution took highlighted.
-
-Edges follow `Next`, `Choices[].Next`, `Default` and `Catch[].Next`; a Parallel state leads into
-each branch's `StartAt` and a Map state into its iterator's, whose last states lead on to the
-Parallel's or Map's `Next` (https://states-language.net/spec.html).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from grandalf.graphs import Edge, Graph, Vertex
 from grandalf.layouts import SugiyamaLayout
 
+from local_runtime.report.asl import structure
+
 CHAR_WIDTH, PAD, HEIGHT, GAP, STUB = 7.0, 18.0, 28.0, 30.0, 12.0  # px at the template's 12 px label font
-
-
-@dataclass(frozen=True)
-class Link:
-    source: str
-    target: str
-    kind: str  # next, choice, catch or branch; an arrow into a catch-all handler is `handler`
 
 
 @dataclass(frozen=True)
@@ -51,44 +42,6 @@ class Drawing:
     height: float
     nodes: tuple[Node, ...]
     arrows: tuple[Arrow, ...]
-
-
-def _walk(states: Mapping[str, Any], after: str | None) -> Iterator[tuple[str, dict[str, Any], list[Link]]]:
-    """Each state with its outgoing links; `after` is where a branch's last states lead."""
-    for name, state in states.items():
-        links = [Link(name, str(state["Next"]), "next")] if "Next" in state else []
-        links += [Link(name, str(c["Next"]), "choice") for c in state.get("Choices", []) if "Next" in c]
-        links += [Link(name, str(state["Default"]), "choice")] if "Default" in state else []
-        links += [Link(name, str(c["Next"]), "catch") for c in state.get("Catch", [])]
-        if state.get("End") and after is not None:
-            links.append(Link(name, after, "branch"))
-        nested = [*state.get("Branches", [])]
-        nested += [p for p in (state.get("ItemProcessor"), state.get("Iterator")) if p]
-        yield name, state, links
-        for branch in nested:
-            links_in = [Link(name, str(branch["StartAt"]), "branch")]
-            yield from _walk(branch["States"], state.get("Next") or after)
-            yield name, {}, links_in  # the branch's entry, once its states exist
-
-
-@dataclass(frozen=True)
-class Structure:
-    kinds: dict[str, str]  # state name -> ASL type (names are unique in a whole definition)
-    links: list[Link]
-    handlers: set[str]  # the targets of catch-all (`States.ALL`) Catchers: where any failure goes
-
-
-def structure(definition: Mapping[str, Any]) -> Structure:
-    kinds: dict[str, str] = {}
-    links: list[Link] = []
-    handlers: set[str] = set()
-    for name, state, out in _walk(definition["States"], None):
-        if state:
-            kinds[name] = str(state.get("Type", ""))
-        links += out
-        catch_all = [c for c in state.get("Catch", []) if "States.ALL" in c.get("ErrorEquals", [])]
-        handlers.update(str(c["Next"]) for c in catch_all)
-    return Structure(kinds, [link for link in dict.fromkeys(links) if link.target in kinds], handlers)
 
 
 class _View:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,10 +108,48 @@ class ReportData:
 
     @property
     def headline(self) -> str | None:
-        """A failed run's reason in one line: `failure_reason`, else the error and its cause's first line."""
+        """A failed run's reason in one line: `failure_reason`, else which state failed and why (the
+        failed job's FailureReason, or what the cause says once its JSON payload is unpacked)."""
         if self.status == "SUCCEEDED":
             return None
         if self.failure_reason:
-            return self.failure_reason
-        first = (self.cause or "").strip().splitlines()[:1]
-        return ": ".join([self.error or self.status, *first])
+            return one_line(self.failure_reason)
+        where = next((s.name for s in self.spans if s.failed and s.kind != "Fail"), None)
+        why = self.failed_job.reason if self.failed_job else readable(self.cause)
+        what = where or self.error or self.status
+        if where and self.error:
+            what = f"{where} failed ({self.error})"
+        return one_line(f"{what}: {why}" if why else what)
+
+    @property
+    def cause_details(self) -> str:
+        """The cause in full, its JSON payload indented."""
+        prefix, payload = _split(self.cause or "")
+        return prefix + (json.dumps(payload, indent=2, default=str) if payload is not None else "")
+
+
+def _split(cause: str) -> tuple[str, Any]:
+    """A cause such as `States.TaskFailed: {...}`: the text before the JSON, and the JSON (or None)."""
+    start = cause.find("{")
+    if start >= 0:
+        try:
+            return cause[:start], json.loads(cause[start:])
+        except json.JSONDecodeError:
+            pass
+    return cause, None
+
+
+def readable(cause: str | None) -> str:
+    """What a cause says to a person: a JSON payload's FailureReason (or message), else its first line."""
+    _, payload = _split(cause or "")
+    if isinstance(payload, dict):
+        for key in ("FailureReason", "errorMessage", "Cause", "Message", "message"):
+            if payload.get(key):
+                return str(payload[key])
+    lines = (cause or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"

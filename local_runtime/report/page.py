@@ -24,6 +24,19 @@ _ENV = jinja2.Environment(
 )
 _ENV.filters["fig"] = lambda v: f"{v:.4f}" if isinstance(v, int | float) else "—"
 _ENV.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+_ENV.filters["trial"] = lambda name, tuning: name.removeprefix(f"{tuning}-")
+
+
+def _hyperparameter(value: str) -> str:
+    """A tuned value as a person reads it: 4 significant digits (the job got the full value)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return value if number.is_integer() and "e" not in value.lower() else f"{number:.4g}"
+
+
+_ENV.filters["hp"] = _hyperparameter
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Shared fixtures for local_runtime tests: a LocalS3 tree, a LocalSageMaker, and toy job code.
+"""Shared fixtures for local_runtime tests: a LocalS3 tree, a LocalSageMaker, and toy job code;
+and, once per session, the quick app's synth and each case's first end-to-end run.
 
 The toy scripts are real programs run in subprocesses under the container contract; they stay
 tiny (no torch import) so state-machine tests run in seconds.
@@ -8,13 +9,18 @@ from __future__ import annotations
 
 import io
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from local_runtime.s3 import LocalS3
 from local_runtime.sagemaker import LocalSageMaker
 from local_runtime.sagemaker.progress import ProgressEvent
+
+if TYPE_CHECKING:  # the CDK app loads only for the end-to-end fixtures, not for every unit test
+    from local_runtime.pipeline import CaseRun
 
 BUCKET = "local-bucket"
 PYTORCH_TRAINING = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1-cpu-py310"
@@ -116,3 +122,32 @@ def local_sagemaker(
         progress=progress_events.append,
         heartbeat_seconds=0.2,
     )
+
+
+@pytest.fixture(scope="session")
+def e2e_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real app with each case's quick settings, synthesized once per session."""
+    from tests.local_runtime.e2e_app import fast_cases, synth
+
+    return synth(tmp_path_factory.mktemp("e2e") / "cdk.out", fast_cases())
+
+
+@pytest.fixture(scope="session")
+def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("workdir")
+
+
+@pytest.fixture(scope="session")
+def first_run(e2e_assembly: Path, e2e_workdir: Path) -> Callable[[str], CaseRun]:
+    """Each case's first run in the shared workdir (it creates the endpoint), run once per session
+    however many tests look at it: the e2e checks and the report's browser test share it."""
+    from local_runtime.pipeline import run_case
+
+    runs: dict[str, CaseRun] = {}
+
+    def run(case: str) -> CaseRun:
+        if case not in runs:
+            runs[case] = run_case(case, workdir=e2e_workdir, assembly_dir=e2e_assembly)
+        return runs[case]
+
+    return run

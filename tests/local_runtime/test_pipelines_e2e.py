@@ -11,6 +11,7 @@ import http.client
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,14 @@ pytestmark = pytest.mark.slow
 MOONS = "moon-classification"
 
 
-@pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synth(tmp_path_factory.mktemp("e2e") / "cdk.out", fast_cases())
+@pytest.fixture
+def assembly(e2e_assembly: Path) -> Path:
+    return e2e_assembly
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("workdir")
+@pytest.fixture
+def workdir(e2e_workdir: Path) -> Path:
+    return e2e_workdir
 
 
 def states(run: pipeline.CaseRun) -> list[str]:
@@ -48,8 +49,8 @@ def states(run: pipeline.CaseRun) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASE_IDS)
-def test_every_case_succeeds_and_deploys(case: str, assembly: Path, workdir: Path) -> None:
-    run = run_case(case, workdir=workdir, assembly_dir=assembly)
+def test_every_case_succeeds_and_deploys(case: str, first_run: Callable[[str], pipeline.CaseRun]) -> None:
+    run = first_run(case)
     assert run.status == "SUCCEEDED", (run.error, run.cause)
     assert set(cases.find(case).local.key_metrics) <= set(run.metrics), run.metrics  # the table's figures
     assert run.endpoint is not None and run.endpoint["status"] == "InService"

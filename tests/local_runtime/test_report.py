@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local_runtime import report, timeline
-from local_runtime.report import deployment, gantt, graph, page, tuning
+from local_runtime.report import asl, deployment, gantt, graph, page, tuning
 from local_runtime.report.model import Plot, ReportData
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -136,7 +136,7 @@ def test_plots_are_collected_from_the_executions_own_files_and_job_output_archiv
 
 
 def test_the_graph_has_every_state_and_every_link_of_the_definition() -> None:
-    shape = graph.structure(DEFINITION)
+    shape = asl.structure(DEFINITION)
     assert set(shape.kinds) == {*DEFINITION["States"], "Left", "Right", "Shard"}  # type: ignore[misc]
     links = {(link.source, link.target, link.kind) for link in shape.links}
     assert {
@@ -170,7 +170,7 @@ def test_the_drawing_highlights_the_path_taken_and_marks_the_failed_state() -> N
         graph=graph.draw(DEFINITION, [s.name for s in spans], {"Train": "failed", "Failed": "failed"}),
     )  # fmt: skip
     states = _states(_svg(report.render(data)))
-    assert set(states) == set(graph.structure(DEFINITION).kinds)
+    assert set(states) == set(asl.structure(DEFINITION).kinds)
     assert states["Prepare"] == states["Notify"] == "state visited"
     assert states["Train"] == states["Failed"] == "state failed"
     assert states["Done"] == states["Left"] == "state idle"
@@ -328,7 +328,7 @@ def test_the_deployment_panel_summarizes_the_canary_and_its_outcome() -> None:
         events += _poll(t, "Updating", "old", 0.5, LastDeploymentConfig=ALARMS)
     events += _poll(5, "InService", "old", None, LastDeploymentConfig=ALARMS, FailureReason=ROLLED_BACK)
     events.append(entered("DeploymentRolledBack", "Pass", 5))
-    summary = deployment.summarize(events, timeline.spans(events), "cause", None)
+    summary = deployment.summarize(events, timeline.spans(events), "cause")
     assert summary is not None
     assert (summary.action, summary.old_config, summary.new_config) == ("update", "old", "new")
     assert [(p.status, p.share, p.polls) for p in summary.phases] == [
@@ -341,7 +341,42 @@ def test_the_deployment_panel_summarizes_the_canary_and_its_outcome() -> None:
     cells = _cells(html, "deployment")
     assert cells[:5] == ["1.0", "3.0", "Updating", "50%", "3"] and "ALARM" in cells
     assert html.count("DescribeEndpoint") == 0  # summarized, not the raw polls
-    assert deployment.summarize(EVENTS, timeline.spans(EVENTS), None, None) is None
+    assert deployment.summarize(EVENTS, timeline.spans(EVENTS), None) is None
+
+
+def test_a_first_deployment_creates_the_endpoint_and_writes_its_record() -> None:
+    create = {"EndpointName": "ep", "EndpointConfigName": "new"}
+    events = [
+        {
+            "type": "TaskScheduled",
+            "timestamp": at(0),
+            "taskScheduledEventDetails": {"resource": "createEndpoint", "parameters": json.dumps(create)},
+        }
+    ]
+    events += (
+        _poll(1, "Creating", "new", None)
+        + _poll(2, "Creating", "new", None)
+        + _poll(3, "InService", "new", None)
+    )
+    record = {"model_name": "m-1", "model_step": "mlp", "metric": {"name": "test:accuracy", "value": 0.93}}
+    put = {"Bucket": "artifacts", "Key": "deployments/c/record.json", "Body": json.dumps(record)}
+    events += [entered("NewConfigLive", "Pass", 3), entered("WriteDeploymentRecord", "Task", 3)]
+    events.append(
+        {
+            "type": "TaskScheduled",
+            "timestamp": at(3),
+            "taskScheduledEventDetails": {"resource": "putObject", "parameters": json.dumps(put)},
+        }
+    )
+    summary = deployment.summarize(events, timeline.spans(events), None)
+    assert summary is not None and (summary.action, summary.outcome) == ("create", "NewConfigLive")
+    assert [(p.status, p.share, p.polls) for p in summary.phases] == [
+        ("Creating", None, 2),
+        ("InService", 1.0, 1),
+    ]
+    assert summary.record == record and not summary.alarms and summary.reason is None
+    html = report.render(ReportData("c", "r", "SUCCEEDED", 3.0, deployment=summary))
+    assert "model <code>m-1</code> (mlp), test:accuracy 0.9300" in html
 
 
 def test_timeline_bars_are_proportional_and_never_vanish() -> None:
@@ -374,6 +409,13 @@ def test_a_failed_run_leads_with_its_reason_and_escapes_what_users_wrote() -> No
     body = html.split("<body>")[1]
     assert body.index('id="failure"') < body.index('id="graph"' if 'id="graph"' in body else 'id="gate"')
     assert f"States.TaskFailed: line one {nasty}".replace("<", "&lt;").replace(">", "&gt;")[:40] in html
+    payload = {"ProcessingJobName": "p-1", "FailureReason": "InputError: train.csv, row 2"}
+    events = [entered("Preprocess", "Task", 0), failed(1, "States.TaskFailed", json.dumps(payload))]
+    events += [entered("PipelineFailed", "Fail", 1)]
+    cause = f"States.TaskFailed: {json.dumps(payload)}"  # as the workflow's failure handler passes it on
+    unpacked = ReportData("c", "r", "FAILED", 1.0, "StepFailed", cause, spans=timeline.spans(events))
+    assert unpacked.headline == "Preprocess failed (StepFailed): InputError: train.csv, row 2"
+    assert '\n  "ProcessingJobName": "p-1",' in unpacked.cause_details
     given = ReportData("c", "r", "FAILED", 1.0, "E", "cause", failure_reason="Training ran out of memory")
     assert '<p class="reason">Training ran out of memory</p>' in report.render(given)
     assert report.render(ReportData("c", "r", "SUCCEEDED", 1.0)).count('id="failure"') == 0
@@ -400,3 +442,35 @@ def test_the_report_is_replaced_atomically(tmp_path: Path, monkeypatch: pytest.M
         report.write(ReportData("c", "third", "SUCCEEDED", 1.0), target)
     assert "first" in target.read_text() and "</html>" in target.read_text()
     assert [p.name for p in target.parent.iterdir()] == ["r.html"]  # no temporary file left behind
+
+
+def test_collect_gathers_a_failed_run_from_its_events_jobs_and_files(tmp_path: Path) -> None:
+    run_dir = tmp_path / "bucket" / "runs" / "c" / "run-1"
+    (run_dir / "evaluate").mkdir(parents=True)
+    (run_dir / "evaluate" / "pr.png").write_bytes(PNG)
+    job = {
+        "TrainingJobName": "train-1", "CreationTime": T0, "TrainingJobStatus": "Failed",
+        "FailureReason": "AlgorithmError: loss is NaN", "ResourceConfig": {"InstanceType": "ml.m5.large"},
+    }  # fmt: skip
+    earlier = {**job, "TrainingJobName": "old", "CreationTime": T0 - timedelta(days=1)}  # another run's
+    events = [entered("Prepare", "Pass", 0), exited("Prepare", "Pass", 0), entered("Train", "Task", 0)]
+    events += [failed(2, "States.TaskFailed", json.dumps(job, default=str)), entered("Notify", "Pass", 2)]
+    events += [exited("Notify", "Pass", 2), entered("Failed", "Fail", 2)]
+    sources = report.Sources(
+        "c", "run-1", "FAILED", 2.0, "StepFailed", "Train failed", {}, None,
+        definition=json.dumps(DEFINITION), events=events,
+        jobs=Jobs(("TrainingJob", job), ("TrainingJob", earlier)),
+        s3_root=tmp_path, run_dirs=[run_dir], since=T0.timestamp(), time_scale=0.01,
+    )  # fmt: skip
+    data = report.collect(sources)
+    assert data.failed_job is not None and data.failed_job.name == "train-1"
+    assert ("instance", "ml.m5.large") in data.failed_job.fields
+    assert data.headline == "Train failed (StepFailed): AlgorithmError: loss is NaN"
+    assert [p.caption for p in data.plots] == ["evaluate/pr.png"]
+    assert not data.tuning and data.deployment is None
+    assert data.graph is not None
+    assert {n.name: n.status for n in data.graph.nodes if n.status != "idle"} == {
+        "Prepare": "visited", "Train": "failed", "Notify": "visited", "Failed": "failed",
+    }  # fmt: skip
+    html = report.write(data, tmp_path / "r.html").read_text()
+    assert html.index('id="failure"') < html.index('id="graph"') < html.index('id="timeline"')
