@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=_directory,
         default=bundled_data.DEFAULT_DATA_DIR,
-        help="a folder laid out like data/ (e.g. moons/train.csv) holding the raw data to stage",
+        help="a folder laid out like data/ (each case's raw files in its own sub-folder) to stage from",
     )
     _workdir(run)
     run.add_argument("--json", action="store_true", help="print one JSON object per case, nothing else")
