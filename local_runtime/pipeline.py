@@ -228,7 +228,8 @@ def run_case(
     sources = report.Sources(
         case_id, name, run.status, duration, run.error, run.cause, run.metrics, run.endpoint,
         definition=assembly.state_machine(stack, resolver), events=result.events, jobs=sagemaker.jobs,
-        s3_root=s3.root, run_dirs=run_dirs, since=started, time_scale=time_scale, failure_reason=None,
+        s3_root=s3.root, run_dirs=run_dirs, since=started, time_scale=time_scale,
+        failure_reason=run.failure.line(None) if run.failure else None,
     )  # fmt: skip
     run.report = str(report.write(report.collect(sources), workdir / "reports" / f"{name}.html"))
     return run

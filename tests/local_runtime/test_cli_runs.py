@@ -7,6 +7,7 @@ command line reuses it as it reuses `make run`'s cached synth.
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import subprocess
@@ -58,6 +59,8 @@ def test_a_bad_csv_fails_in_one_line_naming_the_users_file_and_row(
     assert str(workdir / "jobs") not in line.split(" (more: ")[0]  # no staged copy is named
     job_log = line.split("job log ")[1].rstrip(")")
     assert Path(job_log).is_file() and Path(run["report"]).is_file() and run["report"] in line
+    page = html.unescape(Path(run["report"]).read_text())
+    assert f"{data / 'moons' / 'train.csv'}, row 2, field 'label'" in page  # the report leads with it too
 
     assert main(args) == 1
     out = capsys.readouterr().out
