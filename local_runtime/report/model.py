@@ -141,11 +141,12 @@ def _split(cause: str) -> tuple[str, Any]:
 
 def readable(cause: str | None) -> str:
     """What a cause says to a person: a JSON payload's FailureReason (or message), else its first line."""
-    _, payload = _split(cause or "")
+    prefix, payload = _split(cause or "")
     if isinstance(payload, dict):
         for key in ("FailureReason", "errorMessage", "Cause", "Message", "message"):
             if payload.get(key):
                 return str(payload[key])
+        return re.sub(r"\s*\w+:\s*$", "", prefix)  # the text before a labelled payload (`Config: {...}`)
     lines = (cause or "").strip().splitlines()
     return lines[0] if lines else ""
 

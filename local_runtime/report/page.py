@@ -13,7 +13,7 @@ import jinja2
 from local_runtime.report import gantt
 from local_runtime.report.model import ReportData
 
-BASELINE = "baseline"  # run metrics named baseline:<model>:<metric>
+BASELINE = "baseline"  # run metrics named baseline:<model>:<metric>, as pipeline.BASELINE writes them
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

@@ -73,11 +73,7 @@ def tunings(jobs: Jobs, since: float) -> list[Tuning]:
                 job["HyperParameterTuningJobName"],
                 metric,
                 str(objective.get("Type", "")),
-                sorted(trials, key=_order),
+                sorted(trials, key=lambda t: t.name),
             )
         )
     return out
-
-
-def _order(trial: Trial) -> str:
-    return trial.name

@@ -337,7 +337,11 @@ def test_the_deployment_panel_summarizes_the_canary_and_its_outcome() -> None:
     ]
     assert summary.outcome == "RolledBack" and summary.reason == ROLLED_BACK
     assert list(summary.alarms) == [("ep-5xx", "ALARM"), ("ep-latency", "OK")]
-    html = report.render(ReportData("c", "r", "FAILED", 6.0, "RolledBack", ROLLED_BACK, deployment=summary))
+    cause = f"the new config is not live. FailureReason: {ROLLED_BACK}."
+    cause += f" LastDeploymentConfig: {json.dumps(ALARMS)}"
+    failed_run = ReportData("c", "r", "FAILED", 6.0, "RolledBack", cause, deployment=summary)
+    assert failed_run.headline == f"RolledBack: the new config is not live. FailureReason: {ROLLED_BACK}."
+    html = report.render(failed_run)
     cells = _cells(html, "deployment")
     assert cells[:5] == ["1.0", "3.0", "Updating", "50%", "3"] and "ALARM" in cells
     assert html.count("DescribeEndpoint") == 0  # summarized, not the raw polls

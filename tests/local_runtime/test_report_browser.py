@@ -95,6 +95,12 @@ def test_the_report_shows_in_a_real_browser(
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         shot = tmp_path / f"report-{case}.png"
         page.screenshot(path=str(shot), full_page=True)
+        plot = page.locator("figure.plot").first
+        small = plot.locator("img").bounding_box()["width"]
+        plot.click()  # click to enlarge, click again to close
+        assert "zoom" in plot.get_attribute("class") and plot.locator("img").bounding_box()["width"] > small
+        plot.click()
+        assert "zoom" not in plot.get_attribute("class")
     finally:
         page.close()
     print(f"screenshot of {case}'s report: {shot}")
