@@ -66,6 +66,7 @@ class Progress:
 
 
 def summary(run: CaseRun) -> None:
+    """Right after a case's run: its status, why it failed, notifications, every metric."""
     print(f"\n{run.case}: {run.status} in {run.duration_s:.1f}s (execution {run.execution})")
     if run.failure_reason:  # the cause in full is in the report, the history and --json
         print(f"  {run.failure_reason}")
@@ -73,14 +74,10 @@ def summary(run: CaseRun) -> None:
         print(f"  notified: {str(note.get('Subject') or note.get('Message', ''))[:200]}")
     for name, value in sorted(run.metrics.items()):
         print(f"  {name:<36} {value:.4f}")
-    if run.endpoint:
+    if run.endpoint:  # how to reach it: the summary table at the end of the run
         ep = run.endpoint
         print(f"  endpoint {ep['name']}: {ep['status']}, live config {ep['live_config']}")
-        served = (
-            ep["url"] or "not served over HTTP: `python -m local_runtime serve` hosts it (and later runs)"
-        )
-        print(f"  invoke: {served}")
-    print(f"  report: {run.report}\n", flush=True)
+    print(flush=True)
 
 
 def gate_line(case: str, gate: dict[str, Any] | None, metrics: dict[str, float]) -> str:
