@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from ml_code.builtin import _csv, _hyperparameters, _serving
 from ml_code.common import sm_env
@@ -83,6 +82,8 @@ class Settings:
 def _mini_batch_centers(x: np.ndarray, n_centers: int, s: Settings) -> np.ndarray:
     """Stage 1: `epochs` shuffled passes of mini-batch updates, stopping early once centers settle
     (squared movement below `tol` times the data's total variance) or after `max_iterations` batches."""
+    from sklearn.cluster import MiniBatchKMeans  # training only: serving never loads scikit-learn
+
     rng = np.random.default_rng(SEED)
     batch = min(max(s.mini_batch_size, n_centers), x.shape[0])  # the first batch must seed every center
     stage = MiniBatchKMeans(
@@ -118,6 +119,8 @@ def fit(x: np.ndarray, s: Settings) -> KMeansModel:
         raise InputError(
             "channel train", f"the data holds only {found} clusters", field="k", expected=f"k <= {found}"
         )
+    from sklearn.cluster import KMeans  # training only: serving never loads scikit-learn
+
     final = KMeans(
         n_clusters=s.k,
         init=INIT[s.local_lloyd_init_method],

@@ -16,8 +16,6 @@ from io import StringIO
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import make_moons
-from sklearn.model_selection import train_test_split
 
 from ml_code.common import io, sm_env
 from ml_code.common.entry import entry_point
@@ -87,6 +85,10 @@ def generate(
     seed: int, samples: int, noise: float, test_fraction: float = 0.25, split_seed: int = 1
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The Udacity recipe; a RandomState(seed) draws the same numbers as `np.random.seed(seed)`."""
+    # imported here: the endpoint's handlers import this module for FEATURES and need no scikit-learn
+    from sklearn.datasets import make_moons
+    from sklearn.model_selection import train_test_split
+
     x, y = make_moons(samples, noise=noise, random_state=np.random.RandomState(seed))
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_fraction, random_state=split_seed
