@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import os
+
+# aws-cdk-lib 2.275.0 runs on Node 20 here; without this its end-of-life banner precedes every command.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
 from aws_cdk import App
 
 from stacks import config

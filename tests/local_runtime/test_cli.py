@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -266,3 +268,17 @@ def test_a_missing_or_empty_body_is_a_one_line_error(
     assert main(["invoke", "moon-classification", "--workdir", str(tmp_path), "--body", body]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith("error: --body"), err
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    """`python -m local_runtime list | head -1`: the reader goes away, the command stops quietly."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local_runtime", "list", "--workdir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.stdout is not None and proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does after its line
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err
