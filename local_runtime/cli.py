@@ -8,12 +8,15 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_runtime import bundled_data, console, retention
 from local_runtime import cases as cases_module
 from local_runtime.cases import CASE_IDS
-from local_runtime.pipeline import DEFAULT_TIME_SCALE, CaseRun, run_case
+from local_runtime.endpoints.clock import DEFAULT_TIME_SCALE
+
+if TYPE_CHECKING:
+    from local_runtime.pipeline import CaseRun
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 DEFAULT_WORKDIR = bundled_data.REPO_ROOT / "runs" / "local"
@@ -152,6 +155,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _workdir(clean)
     return parser
+
+
+def run_case(*args: Any, **kwargs: Any) -> CaseRun:
+    """`pipeline.run_case`, imported when a run starts: the other commands (`invoke` above all) need
+    none of the synth, report and execution machinery."""
+    from local_runtime.pipeline import run_case as run
+
+    return run(*args, **kwargs)
 
 
 def _run(args: argparse.Namespace) -> int:

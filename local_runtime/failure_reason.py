@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime import outcomes
-from local_runtime.sagemaker.container import rewrite_opt_ml
 from stacks.case_study import CaseStudy
 
 _JOB_KINDS = ("HyperParameterTuningJob", "ProcessingJob", "TrainingJob", "TransformJob")
@@ -105,6 +104,9 @@ def _job(cause: str) -> tuple[str, dict[str, Any]] | None:
 
 def _staged_folders(kind: str, job: Mapping[str, Any], workdir: Path, uri: str | None) -> list[str]:
     """Where this job saw the raw data: the raw prefix in local S3 and the job's copies of it."""
+    # imported here: the package's service (botocore's models) is not needed by `list` or `invoke`
+    from local_runtime.sagemaker.container import rewrite_opt_ml
+
     if not uri:
         return []
     bucket, _, key = uri.removeprefix("s3://").partition("/")

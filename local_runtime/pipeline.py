@@ -26,7 +26,7 @@ from local_runtime.contracts.permissions import Authorizer, Lookups, RoleS3Acces
 from local_runtime.contracts.policies import Policies
 from local_runtime.destroy import owns
 from local_runtime.endpoints import host
-from local_runtime.endpoints.clock import ScaledClock
+from local_runtime.endpoints.clock import DEFAULT_TIME_SCALE, ScaledClock
 from local_runtime.endpoints.controller import EndpointController
 from local_runtime.endpoints.template_alarms import alarms_from_template
 from local_runtime.errors import ContractViolation, DamagedState
@@ -37,8 +37,6 @@ from local_runtime.sagemaker.progress import Progress
 from local_runtime.samples import sample_request
 from stacks.case_study import CaseStudy
 
-# Local runs compress time: a 60 s polling Wait takes 0.6 s, a 600 s canary bake 6 s.
-DEFAULT_TIME_SCALE = 0.01
 BASELINE = "baseline"  # metrics of a baseline model, scored beside the candidate: baseline:<model>:<metric>
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
 import regex
-from botocore.model import OperationNotFoundError, Shape
+
+if TYPE_CHECKING:
+    from botocore.model import Shape
 
 from local_runtime.errors import SageMakerError
 
@@ -44,6 +45,8 @@ def _shown(value: Any) -> str:
 
 @cache
 def _service(name: str) -> Any:
+    import botocore.session  # loaded on the first check: `invoke` and `list` make none
+
     return botocore.session.get_session().get_service_model(name)
 
 
@@ -53,6 +56,8 @@ def operation_name(action: str) -> str:
 
 
 def has_operation(service: str, action: str) -> bool:
+    from botocore.model import OperationNotFoundError
+
     try:
         _service(service).operation_model(operation_name(action))
     except OperationNotFoundError:
